@@ -1,0 +1,42 @@
+import type { CommandRun } from '../command.js';
+import { newId } from '../core/ids.js';
+import { catchSchema } from '../core/schemas.js';
+import { openContext } from '../store/context.js';
+import { appendCatchRow, catchExists, onceId } from '../store/logs.js';
+import { mutate } from '../store/transaction.js';
+import { nowIso, validated } from './shared.js';
+
+export interface CatchOptions {
+  outcome?: string;
+  notes?: string;
+  once?: string;
+}
+
+/** `agentstate catch <control> <caught>`: a governance control fired and caught something. */
+export const run: CommandRun<CatchOptions> = async ({ args, options, globals }) => {
+  const context = await openContext(globals);
+  const [control, caught] = args;
+  const row = validated(context, catchSchema, {
+    // A --once catch gets its id from the key, so the same key always names the same row.
+    id: options.once ? onceId('ct', options.once) : newId('catch'),
+    at: nowIso(),
+    control,
+    caught,
+    agent: context.agent(),
+    outcome: options.outcome ?? '',
+    notes: options.notes ?? '',
+  });
+  const { result, commit } = await mutate(context, 'catch', (tx) => {
+    if (options.once && catchExists(context, row.id)) return { id: row.id, existing: true };
+    appendCatchRow(tx, row);
+    tx.describe(`${control}: ${caught}`, row.id);
+    return { id: row.id, existing: false };
+  });
+  return {
+    data: { ...result, ...(result.existing ? {} : { catch: row }), commit, warnings: context.warnings },
+    quiet: result.id,
+    warnings: context.warnings,
+    notes: result.existing ? [`already recorded with --once ${options.once}; nothing written`] : [],
+    human: () => result.id,
+  };
+};

@@ -1,0 +1,50 @@
+import type { CommandRun } from '../command.js';
+import { openContext } from '../store/context.js';
+import { readCatches } from '../store/logs.js';
+import { table } from '../output.js';
+import { parseCount, parseWhen } from './shared.js';
+
+export interface CatchesOptions {
+  control?: string;
+  agent?: string;
+  outcome?: string;
+  since?: string;
+  until?: string;
+  grep?: string;
+  limit?: string;
+}
+
+/** `agentstate catches`: query the control log, newest last. */
+export const run: CommandRun<CatchesOptions> = async ({ options, globals }) => {
+  const context = await openContext(globals);
+  const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
+  const until = options.until ? parseWhen(options.until, '--until') : Infinity;
+  const limit = parseCount(options.limit, '--limit');
+  const needle = options.grep?.toLowerCase();
+  let rows = readCatches(context)
+    .rows.map((row) => row.value)
+    .filter((row) => {
+      const at = Date.parse(row.at);
+      if (at < since || at > until) return false;
+      if (options.control && row.control !== options.control) return false;
+      if (options.agent && row.agent !== options.agent) return false;
+      if (options.outcome && row.outcome !== options.outcome) return false;
+      return !needle || Object.values(row).some((value) => value.toLowerCase().includes(needle));
+    });
+  if (limit !== undefined) rows = limit === 0 ? [] : rows.slice(-limit);
+  return {
+    data: { catches: rows, count: rows.length, warnings: context.warnings },
+    warnings: context.warnings,
+    quiet: rows.map((row) => row.id).join('\n'),
+    human: (style) =>
+      rows.length === 0
+        ? 'no catches'
+        : table(
+            [
+              ['AT', 'CONTROL', 'CAUGHT', 'OUTCOME', 'AGENT', 'ID'],
+              ...rows.map((row) => [row.at.slice(0, 19).replace('T', ' '), row.control, row.caught, row.outcome || '-', row.agent, style.dim(row.id)]),
+            ],
+            style,
+          ),
+  };
+};

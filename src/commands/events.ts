@@ -1,0 +1,55 @@
+import type { CommandRun } from '../command.js';
+import { openContext } from '../store/context.js';
+import { readLog } from '../store/logs.js';
+import { table } from '../output.js';
+import { parseCount, parseWhen } from './shared.js';
+
+export interface EventsOptions {
+  since?: string;
+  until?: string;
+  type?: string;
+  agent?: string;
+  grep?: string;
+  limit?: string;
+}
+
+/** `agentstate events`: query the event log, newest last. */
+export const run: CommandRun<EventsOptions> = async ({ options, globals }) => {
+  const context = await openContext(globals);
+  const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
+  const until = options.until ? parseWhen(options.until, '--until') : Infinity;
+  const limit = parseCount(options.limit, '--limit');
+  const needle = options.grep?.toLowerCase();
+  const { records } = await readLog(context, 'events');
+  let events = records
+    .map((record) => record.value)
+    .filter((event) => {
+      const at = Date.parse(String(event.at));
+      if (at < since || at > until) return false;
+      if (options.type && event.type !== options.type) return false;
+      if (options.agent && event.agent !== options.agent) return false;
+      return !needle || JSON.stringify(event).toLowerCase().includes(needle);
+    });
+  if (limit !== undefined) events = limit === 0 ? [] : events.slice(-limit);
+  return {
+    data: { events, count: events.length, warnings: context.warnings },
+    warnings: context.warnings,
+    quiet: events.map((event) => event.id).join('\n'),
+    human: (style) =>
+      events.length === 0
+        ? 'no events'
+        : table(
+            [
+              ['AT', 'TYPE', 'AGENT', 'ID', 'SUMMARY'],
+              ...events.map((event) => [
+                String(event.at).slice(0, 19).replace('T', ' '),
+                String(event.type),
+                String(event.agent),
+                style.dim(String(event.id)),
+                `${String(event.summary ?? '')}${event.ref ? ` (${String(event.ref)})` : ''}`,
+              ]),
+            ],
+            style,
+          ),
+  };
+};

@@ -1,0 +1,88 @@
+import type { ZodType } from 'zod';
+import { findOversized, findSecret } from '../core/guards.js';
+import { describeIssue } from '../core/schemas.js';
+import { usageError } from '../errors.js';
+import type { StateContext } from '../store/context.js';
+
+/** Validate a record before a byte is written (SPEC 4.8, 4.10, 4.11): exit 2 naming the field. */
+export function validated<T>(context: StateContext, schema: ZodType<T>, record: unknown): T {
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) throw usageError(`invalid input: ${describeIssue(parsed.error)}`, 'nothing was written; fix the value and retry');
+  guard(context, parsed.data);
+  return parsed.data;
+}
+
+export function guard(context: StateContext, value: unknown): void {
+  if (!context.options.allowSecret) {
+    const secret = findSecret(value);
+    if (secret) {
+      throw usageError(
+        `refused: ${secret.field} looks like a secret (${secret.rule}); git history is forever`,
+        'nothing was written; remove the secret, or pass --allow-secret if it is not one',
+      );
+    }
+  }
+  const big = findOversized(value, context.config.limits.field_bytes);
+  if (big) {
+    throw usageError(
+      `refused: ${big.field} is ${big.bytes} bytes, over the ${context.config.limits.field_bytes}-byte limit`,
+      'nothing was written; put the text in a file and pass --attach FILE (stored under .agentstate/blobs/)',
+    );
+  }
+}
+
+/** `k=v` pairs; values parsed as JSON when they parse, else kept as strings. */
+export function parseKeyValues(pairs: string[], what: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw usageError(`${what}: "${pair}" is not key=value`, `write it as ${what === '--data' ? '--data key=value' : 'key=value'}`);
+    out[pair.slice(0, at)] = parseJsonish(pair.slice(at + 1));
+  }
+  return out;
+}
+
+export function parseJsonish(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
+
+/** A time filter: ISO 8601, or an age such as 30m, 2h, 7d. Returns epoch ms. */
+export function parseWhen(text: string, option: string, now = Date.now()): number {
+  const age = /^(\d+)([smhdw])$/.exec(text.trim());
+  if (age) return now - Number(age[1]) * (UNITS[age[2] as string] as number);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw usageError(`${option}: "${text}" is not a time`, 'use an ISO time (2026-03-05T14:00Z) or an age (30m, 2h, 7d)');
+  return at;
+}
+
+export function parseCount(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw usageError(`${option}: "${text}" is not a whole number`);
+  return Number(text);
+}
+
+export const nowIso = () => new Date().toISOString();
+
+/** Human age of an ISO time: 5s, 3m, 2h, 4d. */
+export function age(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '?';
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms)) return '?';
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+/** The line shown after a mutation about where the change went in git. */
+export function commitNote(commit: { status: string; sha?: string }): string {
+  if (commit.status === 'committed' && commit.sha) return ` (commit ${commit.sha.slice(0, 7)})`;
+  return '';
+}

@@ -1,0 +1,267 @@
+import type { DecisionView } from './decisions.js';
+import type { Task } from './schemas.js';
+
+/**
+ * The resume briefing and the AGENTS.md block: one renderer over one snapshot of the state.
+ * Pure: the store builds the snapshot, this turns it into text that fits a budget.
+ */
+export interface Handoff {
+  id: string;
+  at: string;
+  agent: string;
+  done: string[];
+  remaining: string[];
+  uncertain: string[];
+  note?: string;
+}
+
+export interface EventView {
+  id: string;
+  at: string;
+  type: string;
+  agent: string;
+  summary?: string;
+  ref?: string;
+}
+
+export interface RuntimeView {
+  version: number;
+  updated_at?: string;
+  updated_by?: string;
+  heartbeat_at?: string;
+  fields: Record<string, unknown>;
+}
+
+export interface Snapshot {
+  generatedAt: string;
+  repo: { name: string; branch?: string; head?: string };
+  handoff?: Handoff;
+  openDecisions: DecisionView[];
+  standing: DecisionView[];
+  runtime?: RuntimeView;
+  nextTasks: Task[];
+  recentDecisions: DecisionView[];
+  recentEvents: EventView[];
+  warnings: string[];
+}
+
+interface Section {
+  key: string;
+  title: string;
+  items: string[];
+  /** Lower is cut first when over budget. */
+  rank: number;
+  /** Never cut silently: when items must go, a visible line says how many. */
+  guarded?: boolean;
+  intro?: string;
+}
+
+export interface Rendered {
+  text: string;
+  cut: Record<string, number>;
+}
+
+const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '?');
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function ago(iso: string | undefined, now: number): string {
+  if (!iso) return 'never';
+  const minutes = Math.round((now - Date.parse(iso)) / 60000);
+  if (!Number.isFinite(minutes)) return '?';
+  if (minutes < 1) return 'just now';
+  if (minutes < 120) return `${minutes}m ago`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)}h ago`;
+  return `${Math.round(minutes / 1440)}d ago`;
+}
+
+function decisionLine(view: DecisionView, when: string): string {
+  const action = view.action ? `; action: ${oneLine(view.action)}` : '';
+  const tags = view.tags.length ? ` [${view.tags.join(', ')}]` : '';
+  return `- ${view.id} **${oneLine(view.title)}** (${when}, ${view.agent})${tags} — why: ${oneLine(view.why)}${action}`;
+}
+
+function taskLine(task: Task): string {
+  const extra = [task.epic ? `epic ${task.epic}` : '', task.owner ? `owner ${task.owner}` : ''].filter(Boolean).join(', ');
+  return `- ${task.id} [${task.priority}] ${oneLine(task.title)}${extra ? ` (${extra})` : ''}`;
+}
+
+function handoffItems(handoff: Handoff): string[] {
+  const list = (label: string, items: string[]) => (items.length ? [`${label}:`, ...items.map((item) => `  - ${oneLine(item)}`)] : []);
+  return [
+    ...list('Done', handoff.done),
+    ...list('Remaining', handoff.remaining),
+    ...list('Uncertain', handoff.uncertain),
+    ...(handoff.note ? [`Note: ${oneLine(handoff.note)}`] : []),
+  ];
+}
+
+export const RECORDING_HELP = [
+  '- Before you act: `agentstate decide "<what>" --why "<why>"`; after: `agentstate outcome <id> done|failed|abandoned`',
+  '- What happened: `agentstate log "<summary>" [--type T] [--ref PATH]`; a control that caught something: `agentstate catch <control> <what>`',
+  '- Tasks: `agentstate backlog next --claim`, `agentstate backlog update <id> --status done`',
+  '- Runtime state: `agentstate state set key=value`; before you stop: `agentstate handoff --done … --remaining …`',
+];
+
+export const STATE_FILE_MAP = [
+  '- `.agentstate/events.yaml` — event log (append-only)',
+  '- `.agentstate/decisions.yaml` — decision chain (append-only); `decisions-index.yaml` is derived',
+  '- `.agentstate/backlog.yaml` — tasks; `.agentstate/runtime.json` — runtime state',
+  '- `.agentstate/catch-log.tsv` — controls that caught something; `.agentstate/config.yaml` — settings',
+];
+
+function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): Section[] {
+  const when = (iso: string) => (mode === 'boot' ? day(iso) : ago(iso, now));
+  const sections: Section[] = [];
+  const { handoff } = snapshot;
+  if (handoff) {
+    sections.push({
+      key: 'handoff',
+      title: `Latest handoff (${when(handoff.at)}, ${handoff.agent}, ${handoff.id})`,
+      items: handoffItems(handoff),
+      rank: 6,
+    });
+  }
+  sections.push({
+    key: 'open',
+    title: 'Open decisions',
+    intro: snapshot.openDecisions.length
+      ? 'Written but without an outcome: interrupted work. Finish or close each before starting anything new.'
+      : undefined,
+    items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => decisionLine(view, when(view.at))) : ['- none'],
+    rank: 10,
+    guarded: true,
+  });
+  sections.push({
+    key: 'standing',
+    title: 'Standing orders',
+    items: snapshot.standing.length ? snapshot.standing.map((view) => decisionLine(view, when(view.at))) : ['- none'],
+    rank: 9,
+    guarded: true,
+  });
+  if (mode === 'resume' && snapshot.runtime) {
+    const runtime = snapshot.runtime;
+    const fields = Object.entries(runtime.fields).map(([key, value]) => `- ${key}: ${oneLine(JSON.stringify(value))}`);
+    sections.push({
+      key: 'runtime',
+      title: `Runtime state (version ${runtime.version}, updated ${ago(runtime.updated_at, now)}${runtime.updated_by ? ` by ${runtime.updated_by}` : ''}; heartbeat ${ago(runtime.heartbeat_at, now)})`,
+      items: fields.length ? fields : ['- no fields'],
+      rank: 5,
+    });
+  }
+  sections.push({
+    key: 'tasks',
+    title: 'Next tasks',
+    items: snapshot.nextTasks.length ? snapshot.nextTasks.map(taskLine) : ['- none ready'],
+    rank: 4,
+  });
+  if (mode === 'resume') {
+    sections.push({
+      key: 'decisions',
+      title: 'Recent decisions',
+      items: snapshot.recentDecisions.map((view) => `- ${view.id} [${view.status}] ${oneLine(view.title)} (${when(view.at)})`),
+      rank: 2,
+    });
+    sections.push({
+      key: 'events',
+      title: 'Recent events',
+      items: snapshot.recentEvents.map(
+        (event) => `- ${when(event.at)} ${event.type} ${event.agent}: ${oneLine(event.summary ?? '')}${event.ref ? ` (${event.ref})` : ''} ${event.id}`,
+      ),
+      rank: 1,
+    });
+    sections.push({ key: 'warnings', title: 'Warnings', items: snapshot.warnings.map((w) => `- ${oneLine(w)}`), rank: 7 });
+  } else {
+    sections.push({ key: 'files', title: 'State files', items: STATE_FILE_MAP, rank: 3 });
+  }
+  sections.push({ key: 'help', title: 'Recording state', items: RECORDING_HELP, rank: 0 });
+  return sections.filter((section) => section.items.length > 0);
+}
+
+function header(snapshot: Snapshot, mode: 'resume' | 'boot'): string {
+  const { repo } = snapshot;
+  const where = `${repo.name}${repo.branch ? ` on ${repo.branch}` : ''}${repo.head ? ` @ ${repo.head.slice(0, 7)}` : ''}`;
+  if (mode === 'boot') {
+    return `## Agent state (agentstate)\n\nThis block is generated from \`.agentstate/\`; do not edit it. For the full, current briefing run \`agentstate resume\`. Rule: write state to a durable file before you act.\n`;
+  }
+  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n`;
+}
+
+function renderSections(head: string, sections: Section[], level: string, cut: Record<string, number>, cutNote: string): string {
+  const parts = [head];
+  for (const section of sections) {
+    const lines = [...section.items];
+    const dropped = cut[section.key] ?? 0;
+    if (lines.length === 0 && dropped === 0) continue;
+    if (dropped > 0 && section.guarded) lines.push(`- … ${dropped} more not shown (budget): run \`agentstate resume --full\``);
+    if (lines.length === 0) continue;
+    parts.push(`${level} ${section.title}\n${section.intro && section.items.length ? `${section.intro}\n` : ''}${lines.join('\n')}\n`);
+  }
+  const cuts = Object.entries(cut).filter(([, n]) => n > 0);
+  if (cuts.length) parts.push(`${cutNote} ${cuts.map(([key, n]) => `${n} ${key}`).join(', ')} — run \`agentstate resume --full\` to see everything.\n`);
+  return parts.join('\n');
+}
+
+/**
+ * Render within `budgetTokens` (bytes/4): cut the lowest-value items first; guarded sections (open
+ * decisions, standing orders) only ever lose items with a visible line saying so. The result never
+ * exceeds the budget.
+ */
+export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; budgetTokens?: number; now?: number }): Rendered {
+  const now = options.now ?? Date.parse(snapshot.generatedAt);
+  const sections = sectionsOf(snapshot, options.mode, now);
+  const head = header(snapshot, options.mode);
+  const level = options.mode === 'boot' ? '###' : '##';
+  const cutNote = '[cut to fit the budget:';
+  const limit = options.budgetTokens === undefined ? Infinity : options.budgetTokens * 4;
+  const cut: Record<string, number> = {};
+  const draw = () => renderSections(head, sections, level, cut, cutNote);
+  let text = draw();
+  const order = [...sections].sort((a, b) => Number(a.guarded ?? false) - Number(b.guarded ?? false) || a.rank - b.rank);
+  while (Buffer.byteLength(text) > limit) {
+    const victim = order.find((section) => section.items.length > 0);
+    if (!victim) break;
+    victim.items.pop();
+    cut[victim.key] = (cut[victim.key] ?? 0) + 1;
+    text = draw();
+  }
+  if (Buffer.byteLength(text) > limit) text = hardCut(text, limit);
+  return { text, cut };
+}
+
+/** Last resort when even the headings do not fit: whole lines, then a visible marker. */
+function hardCut(text: string, limit: number): string {
+  const marker = '[cut: run `agentstate resume --full`]\n';
+  if (limit <= Buffer.byteLength(marker)) return Buffer.from(marker).subarray(0, Math.max(0, limit)).toString('utf8').replace(/\uFFFD$/, '');
+  const lines = text.split('\n');
+  let out = '';
+  for (const line of lines) {
+    if (Buffer.byteLength(out + line + '\n' + marker) > limit) break;
+    out += line + '\n';
+  }
+  return out + marker;
+}
+
+/**
+ * Keep only what matches the focus text or tags (the "state filter"). Open decisions and standing
+ * orders are always kept: they bind whatever the task at hand is.
+ */
+export function focus(snapshot: Snapshot, text: string): Snapshot {
+  const needle = text.toLowerCase();
+  const has = (...values: Array<string | undefined | string[]>) =>
+    values.flat().some((value) => typeof value === 'string' && value.toLowerCase().includes(needle));
+  const decisionMatches = (view: DecisionView) => has(view.title, view.why, view.action, view.tags);
+  return {
+    ...snapshot,
+    recentDecisions: snapshot.recentDecisions.filter(decisionMatches),
+    nextTasks: snapshot.nextTasks.filter((task) => has(task.title, task.epic, task.tags, task.notes)),
+    recentEvents: snapshot.recentEvents.filter((event) => has(event.summary, event.type, event.ref)),
+    ...(snapshot.runtime
+      ? {
+          runtime: {
+            ...snapshot.runtime,
+            fields: Object.fromEntries(Object.entries(snapshot.runtime.fields).filter(([key, value]) => has(key, JSON.stringify(value)))),
+          },
+        }
+      : {}),
+  };
+}

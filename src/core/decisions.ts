@@ -1,0 +1,76 @@
+/**
+ * The decision chain is event-sourced: decisions.yaml holds decisions, outcomes and revocations;
+ * the current state of each decision is a projection of that chain.
+ */
+export type DecisionStatus = 'open' | 'done' | 'failed' | 'abandoned' | 'standing' | 'revoked';
+
+export interface DecisionView {
+  id: string;
+  at: string;
+  agent: string;
+  title: string;
+  why: string;
+  action?: string;
+  standing: boolean;
+  tags: string[];
+  status: DecisionStatus;
+  closed?: { at: string; agent: string; status: string; note?: string; why?: string; id: string };
+}
+
+type Raw = Record<string, unknown>;
+const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+export function projectDecisions(records: Raw[]): DecisionView[] {
+  const views = new Map<string, DecisionView>();
+  for (const record of records) {
+    const id = str(record.id);
+    if (!id) continue;
+    if (record.kind === 'decision') {
+      views.set(id, {
+        id,
+        at: str(record.at) ?? '',
+        agent: str(record.agent) ?? '',
+        title: str(record.title) ?? '',
+        why: str(record.why) ?? '',
+        ...(str(record.action) ? { action: str(record.action) } : {}),
+        standing: record.standing === true,
+        tags: Array.isArray(record.tags) ? record.tags.filter((t): t is string => typeof t === 'string') : [],
+        status: record.standing === true ? 'standing' : 'open',
+      });
+    }
+  }
+  for (const record of records) {
+    const target = views.get(str(record.decision) ?? '');
+    if (!target || target.closed) continue;
+    const closed = { at: str(record.at) ?? '', agent: str(record.agent) ?? '', id: str(record.id) ?? '' };
+    if (record.kind === 'outcome') {
+      const status = str(record.status) as DecisionStatus;
+      target.status = status;
+      target.closed = { ...closed, status, ...(str(record.note) ? { note: str(record.note) } : {}) };
+    } else if (record.kind === 'revoke') {
+      target.status = 'revoked';
+      target.closed = { ...closed, status: 'revoked', ...(str(record.why) ? { why: str(record.why) } : {}) };
+    }
+  }
+  return [...views.values()];
+}
+
+export const isOpen = (view: DecisionView) => view.status === 'open';
+export const isStanding = (view: DecisionView) => view.status === 'standing';
+
+/** The derived decisions-index.yaml content: standing orders, open decisions, the most recent N. */
+export function decisionIndex(views: DecisionView[], recent: number) {
+  const brief = (view: DecisionView) => ({
+    id: view.id,
+    at: view.at,
+    title: view.title,
+    status: view.status,
+    ...(view.tags.length ? { tags: view.tags } : {}),
+  });
+  return {
+    standing: views.filter(isStanding).map(brief),
+    open: views.filter(isOpen).map(brief),
+    recent: views.slice(-recent).map(brief),
+    count: views.length,
+  };
+}

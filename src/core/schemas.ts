@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Record schemas: the field names are part of the contract (SPEC section 2). Records are
+ * validated before a byte is written; unknown fields are kept (passthrough) so that readers stay
+ * tolerant of newer writers and of hand-added fields.
+ */
+export const SCHEMA_VERSION = 1;
+
+const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)) && /^\d{4}-\d\d-\d\dT/.test(text), {
+  message: 'must be an ISO 8601 time such as 2026-03-05T14:15:02.123Z',
+});
+const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be one word of letters, digits, _ . : -');
+const text = z.string().min(1, 'must not be empty');
+const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-z]{4,32}$`), `must be an id like ${prefix}-7f3a9c2e0b`);
+
+export const attachmentSchema = z
+  .object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), name: z.string().optional() })
+  .passthrough();
+
+export const eventSchema = z
+  .object({
+    id: idOf('ev'),
+    at: isoTime,
+    type: word,
+    agent: text,
+    session: z.string().optional(),
+    commit: z.string().optional(),
+    ref: z.string().optional(),
+    summary: z.string().optional(),
+    backrefs: z.array(z.string()).optional(),
+    data: z.record(z.unknown()).optional(),
+    once: z.string().optional(),
+    attachments: z.array(attachmentSchema).optional(),
+  })
+  .passthrough();
+export type EventRecord = z.infer<typeof eventSchema>;
+
+export const catchSchema = z.object({
+  id: idOf('ct'),
+  at: isoTime,
+  control: text,
+  caught: text,
+  agent: text,
+  outcome: z.string(),
+  notes: z.string(),
+});
+
+const decisionBase = { id: idOf('d'), at: isoTime, agent: text, session: z.string().optional(), once: z.string().optional() };
+
+export const decisionRecordSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      ...decisionBase,
+      kind: z.literal('decision'),
+      title: text,
+      why: text,
+      action: z.string().optional(),
+      standing: z.boolean(),
+      tags: z.array(word).optional(),
+    })
+    .passthrough(),
+  z
+    .object({
+      ...decisionBase,
+      kind: z.literal('outcome'),
+      decision: idOf('d'),
+      status: z.enum(['done', 'failed', 'abandoned']),
+      note: z.string().optional(),
+    })
+    .passthrough(),
+  z.object({ ...decisionBase, kind: z.literal('revoke'), decision: idOf('d'), why: text }).passthrough(),
+]);
+export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
+
+export const TASK_STATUSES = ['open', 'active', 'blocked', 'done', 'dropped'] as const;
+export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+
+export const taskSchema = z
+  .object({
+    id: idOf('t'),
+    title: text,
+    status: z.enum(TASK_STATUSES),
+    priority: z.enum(PRIORITIES),
+    epic: z.string().optional(),
+    tags: z.array(word).optional(),
+    depends_on: z.array(idOf('t')).optional(),
+    owner: z.string().optional(),
+    version: z.number().int().positive(),
+    created: isoTime,
+    updated: isoTime,
+    notes: z.string().optional(),
+  })
+  .passthrough();
+export type Task = z.infer<typeof taskSchema>;
+
+export const runtimeSchema = z
+  .object({
+    schema: z.number().int().positive(),
+    version: z.number().int().nonnegative(),
+    updated_at: isoTime.optional(),
+    updated_by: z.string().optional(),
+    heartbeat_at: isoTime.optional(),
+    fields: z.record(z.unknown()),
+  })
+  .passthrough();
+export type Runtime = z.infer<typeof runtimeSchema>;
+
+/** Turn the first zod issue into "field: message" for a one-line error. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid record';
+  const field = issue.path.length ? issue.path.join('.') : 'record';
+  return `${field}: ${issue.message}`;
+}

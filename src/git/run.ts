@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+
+export interface GitResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Variables git exports to hooks and aliases that point at a repository, an index or a work
+ * tree. Inherited by our own git calls they would commit into the user's commit in progress, so
+ * they never leak into them.
+ */
+const LOCATION_VARIABLES = [
+  'GIT_INDEX_FILE',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_PREFIX',
+  'GIT_COMMON_DIR',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_NAMESPACE',
+  'GIT_QUARANTINE_PATH',
+  'GIT_REFLOG_ACTION',
+  'GIT_EDITOR',
+];
+
+/** True when we run inside a git hook that holds the index (pre-commit and friends). */
+export const insideGitHook = (env: NodeJS.ProcessEnv = process.env): boolean => env.GIT_INDEX_FILE !== undefined;
+
+export function cleanGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of LOCATION_VARIABLES) delete env[name];
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.LC_ALL = 'C';
+  return env;
+}
+
+/** Run git directly (no wrapper: a wrapper costs latency on the hot path). Never throws on exit. */
+export function git(
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | Buffer } = {},
+): GitResult {
+  const result = spawnSync('git', args, {
+    cwd,
+    env: cleanGitEnv(options.env),
+    input: options.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (result.error) {
+    return { status: 127, stdout: '', stderr: `git could not be run: ${result.error.message}` };
+  }
+  return { status: result.status ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+/** Like git(), but the stdout as a Buffer (for blobs that must be byte-exact). */
+export function gitBytes(cwd: string, args: string[]): { status: number; stdout: Buffer; stderr: string } {
+  const result = spawnSync('git', args, { cwd, env: cleanGitEnv(), maxBuffer: 1024 * 1024 * 1024 });
+  return {
+    status: result.status ?? 1,
+    stdout: result.stdout ?? Buffer.alloc(0),
+    stderr: result.stderr?.toString() ?? '',
+  };
+}

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { fileHeader, recordLine } from '../core/line-format.js';
+import { SCHEMA_VERSION, taskSchema, type Task } from '../core/schemas.js';
+import { unreadableError } from '../errors.js';
+import { FILES } from './layout.js';
+import { readRecordFile } from './record-file.js';
+import type { StateContext } from './context.js';
+import type { Transaction } from './transaction.js';
+
+export const BACKLOG_COMMENT = 'agentstate backlog: one task per line. Change it with `agentstate backlog …`, not by hand.';
+export const backlogHeader = () => fileHeader(BACKLOG_COMMENT, SCHEMA_VERSION, 'items');
+
+/**
+ * Read backlog.yaml strictly: a task that breaks the schema makes the file unreadable, and a
+ * command then never overwrites it (SPEC 4.9). Unknown fields are kept.
+ */
+export async function readBacklog(context: StateContext): Promise<Task[]> {
+  const path = context.path(FILES.backlog);
+  if (!existsSync(path)) return [];
+  const display = context.display(path);
+  const file = await readRecordFile(path, 'items', display);
+  if (file.torn) throw unreadableError(display, file.torn.line, 'the last task is incomplete');
+  return file.records.map(({ value, line }) => {
+    const parsed = taskSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw unreadableError(display, line, `task ${String(value.id ?? '?')}: ${issue?.path.join('.') || 'task'}: ${issue?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  });
+}
+
+export function writeBacklog(tx: Transaction, tasks: Task[]): void {
+  tx.replace(tx.context.path(FILES.backlog), backlogHeader() + tasks.map((task) => recordLine(task)).join(''));
+}

@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { userInfo } from 'node:os';
+import { DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, configProblem, mergeConfig, type Config } from '../core/config.js';
+import { AgentstateError, Exit, notInitialisedError, unreadableError } from '../errors.js';
+import { findRepo, type Repo } from '../git/repo.js';
+import { git } from '../git/run.js';
+import { FILES, LOCKS_DIR, STATE_DIR } from './layout.js';
+import { parseYamlStrict } from './yaml-safe.js';
+
+export interface GlobalOptions {
+  dir?: string;
+  json?: boolean;
+  quiet?: boolean;
+  agent?: string;
+  commit?: boolean; // false with --no-commit
+  allowSecret?: boolean;
+}
+
+/** Everything a command needs to know about where the state is and how to record it. */
+export class StateContext {
+  readonly stateDir: string;
+  readonly warnings: string[] = [];
+  private agentName?: string;
+
+  constructor(
+    readonly root: string,
+    readonly repo: Repo | undefined,
+    readonly config: Config,
+    readonly options: GlobalOptions,
+  ) {
+    this.stateDir = join(root, STATE_DIR);
+  }
+
+  /** Absolute path of a file in the state directory. */
+  path(...parts: string[]): string {
+    return join(this.stateDir, ...parts);
+  }
+
+  /** A path as shown to people and written to git: relative to the repo (or project) root. */
+  display(absolute: string): string {
+    return relative(this.repo?.root ?? this.root, absolute).split(sep).join('/');
+  }
+
+  get lockDir(): string {
+    return this.path(LOCKS_DIR);
+  }
+
+  get initialised(): boolean {
+    return existsSync(this.path(FILES.config));
+  }
+
+  requireInit(): void {
+    if (!this.initialised) throw notInitialisedError(this.stateDir);
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  /** --agent, else AGENTSTATE_AGENT, else git user.name, else $USER (SPEC section 2). */
+  agent(): string {
+    if (this.agentName) return this.agentName;
+    const fromGit = () => (this.repo ? git(this.repo.root, ['config', 'user.name']).stdout.trim() : '');
+    const fromUser = () => {
+      try {
+        return process.env.USER || userInfo().username;
+      } catch {
+        return '';
+      }
+    };
+    this.agentName = this.options.agent || process.env.AGENTSTATE_AGENT || fromGit() || fromUser() || 'unknown';
+    return this.agentName;
+  }
+
+  session(): string | undefined {
+    return process.env.AGENTSTATE_SESSION || undefined;
+  }
+
+  get commitEnabled(): boolean {
+    return this.options.commit !== false && this.config.git.commit;
+  }
+}
+
+/** The project root: --dir, else AGENTSTATE_DIR, else the nearest directory with state or git. */
+export function findRoot(options: GlobalOptions): string {
+  const explicit = options.dir ?? process.env.AGENTSTATE_DIR;
+  if (explicit) return resolve(explicit);
+  let dir = resolve(process.cwd());
+  for (;;) {
+    if (existsSync(join(dir, STATE_DIR)) || existsSync(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(process.cwd());
+    dir = parent;
+  }
+}
+
+export async function openContext(options: GlobalOptions, { requireInit = true } = {}): Promise<StateContext> {
+  const root = findRoot(options);
+  const repo = findRepo(root);
+  const config = await loadConfig(join(root, STATE_DIR, FILES.config));
+  const context = new StateContext(root, repo, config, options);
+  if (requireInit) context.requireInit();
+  return context;
+}
+
+/** Read config.yaml; a file still equal to the default is read without loading a YAML parser. */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return DEFAULT_CONFIG;
+  }
+  if (text === DEFAULT_CONFIG_TEXT) return DEFAULT_CONFIG;
+  const display = `${STATE_DIR}/${FILES.config}`;
+  const parsed = await parseYamlStrict(text, display);
+  const merged = mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, parsed.value ?? {});
+  const problem = configProblem(merged);
+  if (problem) throw new AgentstateError(Exit.usage, `${display}: ${problem}`, 'fix the setting in config.yaml');
+  if (parsed.value !== null && (typeof parsed.value !== 'object' || Array.isArray(parsed.value))) {
+    throw unreadableError(display, 1, 'expected a mapping of settings');
+  }
+  return merged as unknown as Config;
+}

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
+import { CATCH_HEADER, formatRow, parseRow, type CatchRow } from '../core/tsv.js';
+import { unreadableError } from '../errors.js';
+import { ARCHIVE_DIR, FILES, LOGS, type LogName } from './layout.js';
+import { readRecordFile, type Located } from './record-file.js';
+import type { StateContext } from './context.js';
+import type { Transaction } from './transaction.js';
+
+/** The id a record appended with `--once KEY` gets: the same key always names the same record. */
+export function onceId(prefix: string, key: string): string {
+  const digest = createHash('sha256').update(`${prefix}\0${key}`).digest();
+  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+  let body = '';
+  for (let i = 0; i < 10; i++) body += alphabet[(digest[i] as number) & 31];
+  return `${prefix}-${body}`;
+}
+
+export const isCompleteRecordLine = (tail: string) => parseRecordLine(tail).kind === 'record';
+/** A TSV row is complete only with its newline: a row cut inside its last field still has 7 fields. */
+const isCompleteRow = () => false;
+
+export function logPath(context: StateContext, name: LogName): string {
+  return context.path(LOGS[name].file);
+}
+
+/** Sealed segments of a log, oldest first (SPEC section 9). */
+export function archiveSegments(context: StateContext, file: string): string[] {
+  const dir = context.path(ARCHIVE_DIR);
+  if (!existsSync(dir)) return [];
+  const stem = file.replace(/\.[^.]+$/, '');
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(`${stem}.`) && name.endsWith(file.slice(stem.length)))
+    .sort()
+    .map((name) => context.path(ARCHIVE_DIR, name));
+}
+
+/** Append one record to a YAML log: O(1), under the lock the transaction holds. */
+export function appendLogRecord(tx: Transaction, name: LogName, record: object): void {
+  tx.append(logPath(tx.context, name), recordLine(record), isCompleteRecordLine);
+}
+
+export function appendCatchRow(tx: Transaction, row: CatchRow): void {
+  tx.append(tx.context.path(FILES.catches), formatRow(row), isCompleteRow);
+}
+
+export interface LogRead {
+  records: Array<Located<Record<string, unknown>> & { file: string }>;
+}
+
+/** Every record of a YAML log, sealed segments first, each id once. */
+export async function readLog(context: StateContext, name: LogName): Promise<LogRead> {
+  const { listKey } = LOGS[name];
+  const files = [...archiveSegments(context, LOGS[name].file), logPath(context, name)];
+  const seen = new Set<string>();
+  const records: LogRead['records'] = [];
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    const display = context.display(file);
+    const read = await readRecordFile(file, listKey, display);
+    if (read.torn) context.warn(`${display}:${read.torn.line}: ignored an incomplete last record (run \`agentstate doctor --repair\`)`);
+    for (const record of read.records) {
+      const id = record.value.id;
+      if (typeof id === 'string') {
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      records.push({ ...record, file: display });
+    }
+  }
+  return { records };
+}
+
+/** The id of the record appended earlier with this `--once` key, if any. */
+export function findOnce(context: StateContext, name: LogName, key: string): string | undefined {
+  const needle = Buffer.from(`"once":${toLineJson(key)}`);
+  for (const file of [...archiveSegments(context, LOGS[name].file), logPath(context, name)].reverse()) {
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+      const start = bytes.lastIndexOf(0x0a, at) + 1;
+      const end = bytes.indexOf(0x0a, at);
+      const parsed = parseRecordLine(bytes.subarray(start, end < 0 ? bytes.length : end).toString('utf8'));
+      if (parsed.kind === 'record' && parsed.value.once === key) return String(parsed.value.id);
+    }
+  }
+  return undefined;
+}
+
+export interface CatchRead {
+  rows: Array<Located<CatchRow>>;
+}
+
+export function readCatches(context: StateContext): CatchRead {
+  const rows: CatchRead['rows'] = [];
+  const seen = new Set<string>();
+  for (const file of [...archiveSegments(context, FILES.catches), context.path(FILES.catches)]) {
+    if (!existsSync(file)) continue;
+    const display = context.display(file);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const tail = lines.pop() ?? '';
+    if (lines[0] !== undefined && lines[0] + '\n' !== CATCH_HEADER) {
+      throw unreadableError(display, 1, `the header must be: ${CATCH_HEADER.trim().replace(/\t/g, '<TAB>')}`);
+    }
+    lines.slice(1).forEach((line, i) => {
+      if (line === '') return;
+      const row = parseRow(line);
+      if (!row) throw unreadableError(display, i + 2, 'a record must have the header\'s 7 tab-separated fields');
+      if (seen.has(row.id)) return;
+      seen.add(row.id);
+      rows.push({ value: row, line: i + 2 });
+    });
+    if (tail !== '') {
+      context.warn(`${display}:${lines.length + 1}: ignored an incomplete last record (run \`agentstate doctor --repair\`)`);
+    }
+  }
+  return { rows };
+}
+
+/** True when a catch row with this id exists (a `--once` catch has an id made from its key). */
+export function catchExists(context: StateContext, id: string): boolean {
+  for (const file of [...archiveSegments(context, FILES.catches), context.path(FILES.catches)]) {
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    if (bytes.indexOf(`${id}\t`) === 0 || bytes.indexOf(`\n${id}\t`) >= 0) return true;
+  }
+  return false;
+}

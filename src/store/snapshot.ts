@@ -1,0 +1,78 @@
+import { basename } from 'node:path';
+import { readyTasks } from '../core/backlog.js';
+import { isOpen, isStanding } from '../core/decisions.js';
+import type { EventView, Handoff, Snapshot } from '../core/briefing.js';
+import { readHead } from '../git/repo.js';
+import { readBacklog } from './backlog-file.js';
+import { readDecisionViews } from './decisions-file.js';
+import { archiveSegments, logPath } from './logs.js';
+import { LOGS } from './layout.js';
+import { readRuntime } from './runtime-file.js';
+import { lastRecords } from './tail.js';
+import type { StateContext } from './context.js';
+
+type Rec = Record<string, unknown>;
+const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+/** The last `count` events that `accept` takes, newest files first, reading only their tails. */
+export function recentEvents(context: StateContext, count: number, accept: (record: Rec) => boolean = () => true): Rec[] {
+  const files = [logPath(context, 'events'), ...archiveSegments(context, LOGS.events.file).reverse()];
+  let found: Rec[] = [];
+  for (const file of files) {
+    if (found.length >= count) break;
+    found = [...lastRecords(file, count - found.length, accept), ...found];
+  }
+  return found;
+}
+
+export function latestHandoff(context: StateContext): Handoff | undefined {
+  const [record] = recentEvents(context, 1, (event) => event.type === 'handoff');
+  if (!record) return undefined;
+  const data = (record.data ?? {}) as Rec;
+  return {
+    id: String(record.id),
+    at: String(record.at),
+    agent: String(record.agent),
+    done: strings(data.done),
+    remaining: strings(data.remaining),
+    uncertain: strings(data.uncertain),
+    ...(typeof record.summary === 'string' && record.summary !== 'handoff' ? { note: record.summary } : {}),
+  };
+}
+
+const toEventView = (record: Rec): EventView => ({
+  id: String(record.id),
+  at: String(record.at),
+  type: String(record.type),
+  agent: String(record.agent),
+  ...(typeof record.summary === 'string' ? { summary: record.summary } : {}),
+  ...(typeof record.ref === 'string' ? { ref: record.ref } : {}),
+});
+
+export interface SnapshotOptions {
+  mode: 'boot' | 'resume';
+  full?: boolean;
+}
+
+/** Everything the briefing shows, read from the state files (tails only for the logs). */
+export async function buildSnapshot(context: StateContext, options: SnapshotOptions): Promise<Snapshot> {
+  const views = await readDecisionViews(context);
+  const tasks = await readBacklog(context);
+  const head = context.repo ? readHead(context.repo) : {};
+  const handoff = latestHandoff(context);
+  const limit = (n: number) => (options.full ? Infinity : n);
+  const resume = options.mode === 'resume';
+  const closed = views.filter((view) => !isOpen(view) && !isStanding(view));
+  return {
+    generatedAt: new Date().toISOString(),
+    repo: { name: basename(context.repo?.root ?? context.root), ...head },
+    ...(handoff ? { handoff } : {}),
+    openDecisions: views.filter(isOpen),
+    standing: views.filter(isStanding),
+    ...(resume ? { runtime: readRuntime(context) } : {}),
+    nextTasks: readyTasks(tasks).slice(0, limit(resume ? 10 : 5)),
+    recentDecisions: resume ? closed.slice(-limit(context.config.decisions.recent)) : [],
+    recentEvents: resume ? recentEvents(context, options.full ? 1_000_000 : 10).map(toEventView) : [],
+    warnings: [],
+  };
+}
