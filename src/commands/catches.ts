@@ -17,6 +17,8 @@ export interface CatchesOptions {
 /** `agentstate catches`: query the control log, newest last. */
 export const run: CommandRun<CatchesOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
+  // A read-only command: `--agent NAME` anywhere on the line is the filter.
+  const agent = options.agent ?? globals.agent;
   const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
   const until = options.until ? parseWhen(options.until, '--until') : Infinity;
   const limit = parseCount(options.limit, '--limit');
@@ -27,7 +29,7 @@ export const run: CommandRun<CatchesOptions> = async ({ options, globals }) => {
       const at = Date.parse(row.at);
       if (at < since || at > until) return false;
       if (options.control && row.control !== options.control) return false;
-      if (options.agent && row.agent !== options.agent) return false;
+      if (agent && row.agent !== agent) return false;
       if (options.outcome && row.outcome !== options.outcome) return false;
       return !needle || Object.values(row).some((value) => value.toLowerCase().includes(needle));
     });

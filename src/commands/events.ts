@@ -16,6 +16,8 @@ export interface EventsOptions {
 /** `agentstate events`: query the event log, newest last. */
 export const run: CommandRun<EventsOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
+  // A read-only command: `--agent NAME` anywhere on the line is the filter.
+  const agent = options.agent ?? globals.agent;
   const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
   const until = options.until ? parseWhen(options.until, '--until') : Infinity;
   const limit = parseCount(options.limit, '--limit');
@@ -27,7 +29,7 @@ export const run: CommandRun<EventsOptions> = async ({ options, globals }) => {
       const at = Date.parse(String(event.at));
       if (at < since || at > until) return false;
       if (options.type && event.type !== options.type) return false;
-      if (options.agent && event.agent !== options.agent) return false;
+      if (agent && event.agent !== agent) return false;
       return !needle || JSON.stringify(event).toLowerCase().includes(needle);
     });
   if (limit !== undefined) events = limit === 0 ? [] : events.slice(-limit);

@@ -5,7 +5,6 @@
  * reader would treat as a line break or forbids raw: DEL, C1 controls (NEL U+0085 among them),
  * U+2028/U+2029, and the non-characters U+FFFE/U+FFFF. The result is one line for every reader.
  */
-// eslint-disable-next-line no-control-regex
 const EXTRA_ESCAPES = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
 const escapeChar = (ch: string) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
