@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import type { Loader } from '../cli.js';
 
 /**
@@ -89,5 +89,184 @@ export function registerCommands(program: Command, action: Action): void {
       .description('record deferred state changes (made in a hook, during a merge, or with --no-commit) as one commit')
       .action(action(() => import('./commit.js'))),
     ['agentstate commit'],
+  );
+
+  examples(
+    program
+      .command('decide')
+      .description('write a decision BEFORE acting; prints its id. Open until an outcome is recorded')
+      .argument('<title>', 'what you decided to do')
+      .requiredOption('--why <rationale>', 'why (required)')
+      .option('--action <action>', 'the concrete next step')
+      .option('--standing', 'a standing order: binds every session until revoked')
+      .option('--tag <tag>', 'a tag (repeatable)', collect)
+      .option('--once <key>', 'write nothing if a decision with this key exists')
+      .action(action(() => import('./decide.js'))),
+    [
+      'agentstate decide "Use optimistic locking for backlog updates" --why "conflicts are rare" --action "add --expect-version"',
+      'agentstate decide "Never push to main directly" --why "CI gates releases" --standing --tag process',
+    ],
+  );
+
+  examples(
+    program
+      .command('outcome')
+      .description('record what came of a decision (closes it)')
+      .argument('<id>', 'the decision id or a unique prefix of it')
+      .addArgument(new Argument('<status>', 'how it ended').choices(['done', 'failed', 'abandoned']))
+      .option('--note <note>', 'what happened')
+      .action(action(() => import('./outcome.js'))),
+    ['agentstate outcome d-7f3a done --note "shipped in a1b2c3d"', 'agentstate outcome 7f3a abandoned --note "superseded by d-9k2m"'],
+  );
+
+  examples(
+    program
+      .command('revoke')
+      .description('end a standing order')
+      .argument('<id>', 'the standing order id or a unique prefix')
+      .requiredOption('--why <reason>', 'why it no longer holds (required)')
+      .action(action(() => import('./revoke.js'))),
+    ['agentstate revoke d-2m8x --why "the release branch is gone"'],
+  );
+
+  examples(
+    program
+      .command('decisions')
+      .description('list decisions with their current status (default: open and standing)')
+      .option('--open', 'only decisions without an outcome')
+      .option('--standing', 'only standing orders in force')
+      .option('--all', 'every decision, closed ones included')
+      .option('--tag <tag>', 'only decisions with this tag')
+      .action(action(() => import('./decisions.js'))),
+    ['agentstate decisions --open', 'agentstate decisions --all --json'],
+  );
+
+  examples(
+    program
+      .command('handoff')
+      .description('structured end-of-session handoff; the next resume shows the latest one first')
+      .option('--done <item>', 'finished this session (repeatable)', collect)
+      .option('--remaining <item>', 'still to do (repeatable)', collect)
+      .option('--uncertain <item>', 'not sure about (repeatable)', collect)
+      .option('--note <note>', 'anything else the next session must know')
+      .option('--once <key>', 'write nothing if a handoff with this key exists')
+      .action(action(() => import('./handoff.js'))),
+    ['agentstate handoff --done "auth refactor" --remaining "migrate sessions table" --uncertain "is the cache TTL right?"'],
+  );
+
+  const backlog = program.command('backlog').description('tasks: priorities, dependencies, atomic claims, versions');
+  const task = (name: string) => () => import('./backlog.js').then((module) => ({ run: module[name as 'add'] }));
+  examples(
+    backlog
+      .command('add')
+      .description('add a task; prints its id')
+      .argument('<title>', 'what to do')
+      .option('--priority <P0-P3>', 'P0 (most urgent) to P3', 'P2')
+      .option('--epic <epic>', 'the epic it belongs to')
+      .option('--tag <tag>', 'a tag (repeatable)', collect)
+      .option('--depends <id>', 'a task that must be done first (repeatable)', collect)
+      .option('--notes <notes>', 'free text')
+      .option('--once <key>', 'write nothing if a task with this key exists')
+      .action(action(task('add'))),
+    ['agentstate backlog add "Migrate sessions table" --priority P1 --epic auth --depends t-3k9f'],
+  );
+  examples(
+    backlog
+      .command('list')
+      .description('list tasks (default: all but done and dropped)')
+      .option('--status <status>', 'only this status: open, active, blocked, done, dropped')
+      .option('--epic <epic>', 'only this epic')
+      .option('--tag <tag>', 'only tasks with this tag (repeatable)', collect)
+      .option('--all', 'done and dropped tasks too')
+      .action(action(task('list'))),
+    ['agentstate backlog list --status open --epic auth', 'agentstate backlog list --all --json'],
+  );
+  examples(
+    backlog.command('show').description('show one task').argument('<id>', 'task id or unique prefix').action(action(task('show'))),
+    ['agentstate backlog show t-3k9f'],
+  );
+  examples(
+    backlog
+      .command('update')
+      .description('change a task; its version goes up by one')
+      .argument('<id>', 'task id or unique prefix')
+      .option('--title <title>', 'new title')
+      .option('--status <status>', 'open, active, blocked, done or dropped')
+      .option('--priority <P0-P3>', 'new priority')
+      .option('--epic <epic>', 'new epic')
+      .option('--tag <tag>', 'add a tag (repeatable)', collect)
+      .option('--depends <id>', 'add a dependency (repeatable); a cycle is refused', collect)
+      .option('--notes <notes>', 'replace the notes')
+      .option('--expect-version <n>', 'write only if the task is still at version n (else exit 4)')
+      .action(action(task('update'))),
+    ['agentstate backlog update t-3k9f --status done', 'agentstate backlog update t-3k9f --priority P0 --expect-version 3'],
+  );
+  examples(
+    backlog
+      .command('claim')
+      .description('atomically take a task (status active, owner = you); exit 4 if another agent holds it')
+      .argument('<id>', 'task id or unique prefix')
+      .action(action(task('claim'))),
+    ['agentstate backlog claim t-3k9f --agent worker-2'],
+  );
+  examples(
+    backlog
+      .command('next')
+      .description('the highest-priority open task whose dependencies are done')
+      .option('--claim', 'take it in the same step (two agents never get the same task)')
+      .action(action(task('next'))),
+    ['agentstate backlog next', 'agentstate backlog next --claim --agent worker-1 --json'],
+  );
+
+  const state = program.command('state').description('runtime state: dotted keys, JSON values, versioned');
+  const runtime = (name: string) => () => import('./state.js').then((module) => ({ run: module[name as 'get'] }));
+  examples(
+    state.command('get').description('print the runtime state, or one field').argument('[key]', 'dotted key, e.g. deploy.region').action(action(runtime('get'))),
+    ['agentstate state get', 'agentstate state get deploy.region'],
+  );
+  examples(
+    state
+      .command('set')
+      .description('set fields; values are parsed as JSON when they parse, else kept as strings')
+      .argument('<key=value...>', 'one or more assignments')
+      .option('--expect-version <n>', 'write only if the state is still at version n (else exit 4)')
+      .action(action(runtime('set'))),
+    ['agentstate state set phase=build attempts=3 "deploy.targets=[\\"eu\\",\\"us\\"]"', 'agentstate state set phase=test --expect-version 7'],
+  );
+  examples(
+    state
+      .command('unset')
+      .description('remove fields')
+      .argument('<key...>', 'dotted keys')
+      .option('--expect-version <n>', 'write only if the state is still at version n (else exit 4)')
+      .action(action(runtime('unset'))),
+    ['agentstate state unset deploy.region'],
+  );
+
+  examples(
+    program.command('heartbeat').description('mark the runtime state as alive now').action(action(() => import('./heartbeat.js'))),
+    ['agentstate heartbeat'],
+  );
+
+  examples(
+    program
+      .command('resume')
+      .description('the boot briefing for a new session: handoff, open decisions, standing orders, state, tasks, events, warnings')
+      .option('--format <format>', 'md or json', undefined)
+      .option('--budget <tokens>', 'fit the briefing in this many tokens (bytes/4); what is cut is said')
+      .option('--focus <text>', 'keep only items matching this text or tag (open decisions and standing orders always stay)')
+      .option('--full', 'everything, no budget')
+      .option('--check', 'exit 1 when there are open decisions, stale state or a stale lock')
+      .action(action(() => import('./resume.js'))),
+    ['agentstate resume', 'claude -p "$(agentstate resume --budget 1500)"', 'agentstate resume --check || exit 1'],
+  );
+
+  examples(
+    program
+      .command('boot')
+      .description('regenerate the AGENTS.md block')
+      .option('--check', 'exit 1 if the block is stale or was edited by hand')
+      .action(action(() => import('./boot.js'))),
+    ['agentstate boot', 'agentstate boot --check'],
   );
 }

@@ -43,6 +43,8 @@ export interface Snapshot {
   recentDecisions: DecisionView[];
   recentEvents: EventView[];
   warnings: string[];
+  /** State commits since the latest handoff: how much happened since the last session ended. */
+  commitsSinceHandoff?: number;
 }
 
 interface Section {
@@ -94,6 +96,9 @@ function handoffItems(handoff: Handoff): string[] {
     ...(handoff.note ? [`Note: ${oneLine(handoff.note)}`] : []),
   ];
 }
+
+/** The boot block lists this many next tasks (resume lists more). */
+export const BOOT_TASKS = 5;
 
 export const RECORDING_HELP = [
   '- Before you act: `agentstate decide "<what>" --why "<why>"`; after: `agentstate outcome <id> done|failed|abandoned`',
@@ -151,7 +156,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
   sections.push({
     key: 'tasks',
     title: 'Next tasks',
-    items: snapshot.nextTasks.length ? snapshot.nextTasks.map(taskLine) : ['- none ready'],
+    items: snapshot.nextTasks.length ? snapshot.nextTasks.slice(0, mode === 'boot' ? BOOT_TASKS : undefined).map(taskLine) : ['- none ready'],
     rank: 4,
   });
   if (mode === 'resume') {
@@ -183,7 +188,8 @@ function header(snapshot: Snapshot, mode: 'resume' | 'boot'): string {
   if (mode === 'boot') {
     return `## Agent state (agentstate)\n\nThis block is generated from \`.agentstate/\`; do not edit it. For the full, current briefing run \`agentstate resume\`. Rule: write state to a durable file before you act.\n`;
   }
-  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n`;
+  const since = snapshot.commitsSinceHandoff ? `${snapshot.commitsSinceHandoff} state commits since the latest handoff.\n` : '';
+  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n${since}`;
 }
 
 function renderSections(head: string, sections: Section[], level: string, cut: Record<string, number>, cutNote: string): string {

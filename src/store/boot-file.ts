@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { render } from '../core/briefing.js';
+import { render, type Snapshot } from '../core/briefing.js';
 import { BOOT_FILE } from './layout.js';
 import { buildSnapshot } from './snapshot.js';
 import type { StateContext } from './context.js';
@@ -46,9 +46,10 @@ export function spliceBlock(existing: string | undefined, block: string): string
 
 export const bootPath = (context: StateContext) => join(context.root, BOOT_FILE);
 
-export async function renderBootBlock(context: StateContext): Promise<string> {
-  const snapshot = await buildSnapshot(context, { mode: 'boot' });
-  return blockFor(render(snapshot, { mode: 'boot', budgetTokens: context.config.boot.budget }).text);
+/** The block, rendered from a snapshot (built here unless the caller already has one). */
+export async function renderBootBlock(context: StateContext, snapshot?: Snapshot): Promise<string> {
+  const source = snapshot ?? (await buildSnapshot(context, { mode: 'boot' }));
+  return blockFor(render(source, { mode: 'boot', budgetTokens: context.config.boot.budget }).text);
 }
 
 export interface BootStatus {
@@ -57,8 +58,8 @@ export interface BootStatus {
   expected: string;
 }
 
-export async function bootStatus(context: StateContext): Promise<BootStatus> {
-  const expected = await renderBootBlock(context);
+export async function bootStatus(context: StateContext, snapshot?: Snapshot): Promise<BootStatus> {
+  const expected = await renderBootBlock(context, snapshot);
   const path = bootPath(context);
   if (!existsSync(path)) return { fresh: false, reason: `${BOOT_FILE} is missing`, expected };
   const current = findBlock(readFileSync(path, 'utf8'));

@@ -2,7 +2,7 @@ import { decisionIndex, projectDecisions, type DecisionView } from '../core/deci
 import { fileHeader, recordLine, toLineJson } from '../core/line-format.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { FILES } from './layout.js';
-import { readLog } from './logs.js';
+import { appendLogRecord, readLog } from './logs.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -31,4 +31,13 @@ export function decisionIndexText(views: DecisionView[], recent: number): string
 
 export function writeDecisionIndex(tx: Transaction, views: DecisionView[]): void {
   tx.replace(tx.context.path(FILES.decisionsIndex), decisionIndexText(views, tx.context.config.decisions.recent));
+}
+
+/** Append to the chain, then regenerate the index and the boot block in the same transaction. */
+export async function appendDecisionRecord(tx: Transaction, record: object): Promise<DecisionView[]> {
+  appendLogRecord(tx, 'decisions', record);
+  const views = await readDecisionViews(tx.context);
+  writeDecisionIndex(tx, views);
+  tx.touchBoot();
+  return views;
 }

@@ -1,0 +1,32 @@
+import type { CommandRun } from '../command.js';
+import { bootStatus } from '../store/boot-file.js';
+import { openContext } from '../store/context.js';
+import { mutate } from '../store/transaction.js';
+import { commitNote } from './shared.js';
+
+export interface BootOptions {
+  check?: boolean;
+}
+
+/** `agentstate boot`: regenerate the AGENTS.md block; `--check` exits 1 when it is stale. */
+export const run: CommandRun<BootOptions> = async ({ options, globals }) => {
+  const context = await openContext(globals);
+  if (options.check) {
+    const status = await bootStatus(context);
+    return {
+      data: { fresh: status.fresh, reason: status.reason ?? null },
+      exitCode: status.fresh ? 0 : 1,
+      human: () => (status.fresh ? 'AGENTS.md block is up to date' : `AGENTS.md block is stale: ${status.reason}; run \`agentstate boot\``),
+    };
+  }
+  const { commit } = await mutate(context, 'boot', (tx) => {
+    tx.touchBoot();
+    tx.describe('regenerate AGENTS.md block');
+  });
+  const changed = commit.status !== 'unchanged';
+  return {
+    data: { changed, commit, warnings: context.warnings },
+    warnings: context.warnings,
+    human: () => (changed ? `AGENTS.md block regenerated${commitNote(commit)}` : 'AGENTS.md block is up to date; nothing changed'),
+  };
+};

@@ -1,0 +1,53 @@
+import type { CommandRun } from '../command.js';
+import { newId } from '../core/ids.js';
+import { decisionRecordSchema } from '../core/schemas.js';
+import { openContext } from '../store/context.js';
+import { appendDecisionRecord } from '../store/decisions-file.js';
+import { findOnce } from '../store/logs.js';
+import { mutate } from '../store/transaction.js';
+import { nowIso, validated } from './shared.js';
+
+export interface DecideOptions {
+  why?: string;
+  action?: string;
+  standing?: boolean;
+  tag?: string[];
+  once?: string;
+}
+
+/**
+ * `agentstate decide <title> --why …`: write a decision BEFORE acting. When this exits 0 the
+ * decision is durable and committed: that is the write-ahead point. Until an outcome is recorded
+ * it is listed as open, so a session that dies mid-way leaves its intent behind.
+ */
+export const run: CommandRun<DecideOptions> = async ({ args, options, globals }) => {
+  const context = await openContext(globals);
+  const [title] = args;
+  const record = validated(context, decisionRecordSchema, {
+    id: newId('decision'),
+    at: nowIso(),
+    kind: 'decision',
+    title,
+    why: options.why,
+    ...(options.action ? { action: options.action } : {}),
+    standing: options.standing === true,
+    ...(options.tag?.length ? { tags: options.tag } : {}),
+    agent: context.agent(),
+    ...(context.session() ? { session: context.session() } : {}),
+    ...(options.once ? { once: options.once } : {}),
+  });
+  const { result, commit } = await mutate(context, 'decide', async (tx) => {
+    const existing = options.once ? findOnce(context, 'decisions', options.once) : undefined;
+    if (existing) return { id: existing, existing: true };
+    await appendDecisionRecord(tx, record);
+    tx.describe(title ?? '', record.id);
+    return { id: record.id, existing: false };
+  });
+  return {
+    data: { ...result, ...(result.existing ? {} : { decision: record }), commit, warnings: context.warnings },
+    quiet: result.id,
+    warnings: context.warnings,
+    notes: result.existing ? [`already decided with --once ${options.once}; nothing written`] : [],
+    human: () => result.id,
+  };
+};

@@ -1,0 +1,44 @@
+import type { CommandRun } from '../command.js';
+import { newId, resolveIdPrefix } from '../core/ids.js';
+import { decisionRecordSchema } from '../core/schemas.js';
+import { usageError } from '../errors.js';
+import { openContext } from '../store/context.js';
+import { appendDecisionRecord, readDecisionViews } from '../store/decisions-file.js';
+import { mutate } from '../store/transaction.js';
+import { nowIso, validated } from './shared.js';
+
+export interface OutcomeOptions {
+  note?: string;
+}
+
+/** `agentstate outcome <id> <done|failed|abandoned>`: record what came of a decision. */
+export const run: CommandRun<OutcomeOptions> = async ({ args, options, globals }) => {
+  const context = await openContext(globals);
+  const [idText = '', status] = args;
+  const { result, commit } = await mutate(context, 'outcome', async (tx) => {
+    const views = await readDecisionViews(context);
+    const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
+    const view = views.find((candidate) => candidate.id === id)!;
+    if (view.standing) throw usageError(`${id} is a standing order: it has no outcome`, `end it with \`agentstate revoke ${id} --why "…"\``);
+    if (view.closed) throw usageError(`${id} is already closed (${view.status} at ${view.closed.at})`, 'nothing was written; an outcome is recorded once');
+    const record = validated(context, decisionRecordSchema, {
+      id: newId('decision'),
+      at: nowIso(),
+      kind: 'outcome',
+      decision: id,
+      status,
+      ...(options.note ? { note: options.note } : {}),
+      agent: context.agent(),
+      ...(context.session() ? { session: context.session() } : {}),
+    });
+    await appendDecisionRecord(tx, record);
+    tx.describe(`${id} ${status}: ${view.title}`, record.id);
+    return { id: record.id, decision: id, status, title: view.title };
+  });
+  return {
+    data: { ...result, commit, warnings: context.warnings },
+    quiet: result.id,
+    warnings: context.warnings,
+    human: () => `${result.decision} ${result.status}: ${result.title}`,
+  };
+};

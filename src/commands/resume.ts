@@ -1,0 +1,51 @@
+import type { CommandRun } from '../command.js';
+import { focus, render } from '../core/briefing.js';
+import { usageError } from '../errors.js';
+import { bootStatus } from '../store/boot-file.js';
+import { openContext } from '../store/context.js';
+import { buildSnapshot } from '../store/snapshot.js';
+import { stateCommitsSince, verifyState } from '../store/warnings.js';
+import { parseCount } from './shared.js';
+
+export interface ResumeOptions {
+  format?: string;
+  budget?: string;
+  focus?: string;
+  full?: boolean;
+  check?: boolean;
+}
+
+/**
+ * `agentstate resume`: the boot briefing for a new session (SPEC section 6). With --check it
+ * exits 1 when a pipeline should not go on: open decisions, stale state, a stale lock.
+ */
+export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
+  const format = options.format ?? (globals.json ? 'json' : 'md');
+  if (format !== 'md' && format !== 'json') throw usageError(`--format: "${format}" is not md or json`);
+  const budget = parseCount(options.budget, '--budget');
+  if (budget !== undefined && budget < 1) throw usageError('--budget: must be at least 1 token');
+  const context = await openContext(globals);
+  const full = await buildSnapshot(context, { mode: 'resume', full: options.full === true });
+  const boot = await bootStatus(context, full);
+  full.warnings = verifyState(context, full, boot.fresh ? undefined : boot.reason);
+  if (full.handoff) {
+    const since = stateCommitsSince(context, full.handoff.at);
+    if (since !== undefined) full.commitsSinceHandoff = since;
+  }
+  const snapshot = options.focus ? focus(full, options.focus) : full;
+  const rendered = render(snapshot, { mode: 'resume', ...(budget !== undefined && !options.full ? { budgetTokens: budget } : {}) });
+  const gate = options.check ? gateProblems(snapshot.openDecisions.length, full.warnings) : [];
+  const exitCode = options.check && gate.length > 0 ? 1 : 0;
+  const data = { ...snapshot, cut: rendered.cut, ...(options.check ? { check: { ok: exitCode === 0, problems: gate } } : {}) };
+  return {
+    data,
+    exitCode,
+    warnings: options.check ? gate.map((problem) => `resume --check: ${problem}`) : [],
+    human: () => (format === 'json' ? JSON.stringify(data, null, 2) : rendered.text),
+    quiet: options.check ? '' : rendered.text,
+  };
+};
+
+function gateProblems(openDecisions: number, warnings: string[]): string[] {
+  return [...(openDecisions ? [`${openDecisions} open decision(s) without an outcome`] : []), ...warnings];
+}
