@@ -269,4 +269,13 @@ export function registerCommands(program: Command, action: Action): void {
       .action(action(() => import('./boot.js'))),
     ['agentstate boot', 'agentstate boot --check'],
   );
+
+  examples(
+    program
+      .command('setup')
+      .description('make an agent tool boot from the state; `setup claude`: CLAUDE.md imports AGENTS.md, a SessionStart hook runs resume')
+      .argument('<target>', 'claude')
+      .action(action(() => import('./setup.js'))),
+    ['agentstate setup claude'],
+  );
 }

@@ -1,5 +1,5 @@
 import type { CommandRun } from '../command.js';
-import { focus, render } from '../core/briefing.js';
+import { render } from '../core/briefing.js';
 import { usageError } from '../errors.js';
 import { bootStatus } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
@@ -26,15 +26,15 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   if (budget !== undefined && budget < 1) throw usageError('--budget: must be at least 1 token');
   const context = await openContext(globals);
   const full = await buildSnapshot(context, { mode: 'resume', full: options.full === true });
+  const snapshot = options.focus ? await buildSnapshot(context, { mode: 'resume', full: options.full === true, focus: options.focus }) : full;
   const boot = await bootStatus(context, full);
-  full.warnings = verifyState(context, full, boot.fresh ? undefined : boot.reason);
+  snapshot.warnings = verifyState(context, full, boot.fresh ? undefined : boot.reason);
   if (full.handoff) {
     const since = stateCommitsSince(context, full.handoff.at);
-    if (since !== undefined) full.commitsSinceHandoff = since;
+    if (since !== undefined) snapshot.commitsSinceHandoff = since;
   }
-  const snapshot = options.focus ? focus(full, options.focus) : full;
   const rendered = render(snapshot, { mode: 'resume', ...(budget !== undefined && !options.full ? { budgetTokens: budget } : {}) });
-  const gate = options.check ? gateProblems(snapshot.openDecisions.length, full.warnings) : [];
+  const gate = options.check ? gateProblems(snapshot.openDecisions.length, snapshot.warnings) : [];
   const exitCode = options.check && gate.length > 0 ? 1 : 0;
   const data = { ...snapshot, cut: rendered.cut, ...(options.check ? { check: { ok: exitCode === 0, problems: gate } } : {}) };
   return {

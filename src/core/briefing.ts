@@ -237,7 +237,7 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
 /** Last resort when even the headings do not fit: whole lines, then a visible marker. */
 function hardCut(text: string, limit: number): string {
   const marker = '[cut: run `agentstate resume --full`]\n';
-  if (limit <= Buffer.byteLength(marker)) return Buffer.from(marker).subarray(0, Math.max(0, limit)).toString('utf8').replace(/\uFFFD$/, '');
+  if (limit <= Buffer.byteLength(marker)) return `${'[cut'.slice(0, Math.max(0, limit - 1))}\n`;
   const lines = text.split('\n');
   let out = '';
   for (const line of lines) {
@@ -248,26 +248,17 @@ function hardCut(text: string, limit: number): string {
 }
 
 /**
- * Keep only what matches the focus text or tags (the "state filter"). Open decisions and standing
- * orders are always kept: they bind whatever the task at hand is.
+ * The "state filter": which items match a focus text (in their text or tags). Open decisions and
+ * standing orders are not filtered: they bind whatever the task at hand is.
  */
-export function focus(snapshot: Snapshot, text: string): Snapshot {
+export function focusMatcher(text: string) {
   const needle = text.toLowerCase();
   const has = (...values: Array<string | undefined | string[]>) =>
     values.flat().some((value) => typeof value === 'string' && value.toLowerCase().includes(needle));
-  const decisionMatches = (view: DecisionView) => has(view.title, view.why, view.action, view.tags);
   return {
-    ...snapshot,
-    recentDecisions: snapshot.recentDecisions.filter(decisionMatches),
-    nextTasks: snapshot.nextTasks.filter((task) => has(task.title, task.epic, task.tags, task.notes)),
-    recentEvents: snapshot.recentEvents.filter((event) => has(event.summary, event.type, event.ref)),
-    ...(snapshot.runtime
-      ? {
-          runtime: {
-            ...snapshot.runtime,
-            fields: Object.fromEntries(Object.entries(snapshot.runtime.fields).filter(([key, value]) => has(key, JSON.stringify(value)))),
-          },
-        }
-      : {}),
+    decision: (view: DecisionView) => has(view.title, view.why, view.action, view.tags),
+    task: (task: Task) => has(task.title, task.epic, task.tags, task.notes),
+    event: (event: Record<string, unknown>) => has(String(event.summary ?? ''), String(event.type ?? ''), String(event.ref ?? '')),
+    field: (key: string, value: unknown) => has(key, JSON.stringify(value)),
   };
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { readyTasks } from '../core/backlog.js';
 import { isOpen, isStanding } from '../core/decisions.js';
-import type { EventView, Handoff, Snapshot } from '../core/briefing.js';
+import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionViews } from './decisions-file.js';
@@ -52,7 +52,12 @@ const toEventView = (record: Rec): EventView => ({
 export interface SnapshotOptions {
   mode: 'boot' | 'resume';
   full?: boolean;
+  /** Keep only the items matching this text (the state filter). */
+  focus?: string;
 }
+
+/** How far back `--focus` looks for matching events. */
+const FOCUS_EVENT_WINDOW = 10_000;
 
 /** Everything the briefing shows, read from the state files (tails only for the logs). */
 export async function buildSnapshot(context: StateContext, options: SnapshotOptions): Promise<Snapshot> {
@@ -62,17 +67,24 @@ export async function buildSnapshot(context: StateContext, options: SnapshotOpti
   const handoff = latestHandoff(context);
   const limit = (n: number) => (options.full ? Infinity : n);
   const resume = options.mode === 'resume';
-  const closed = views.filter((view) => !isOpen(view) && !isStanding(view));
+  const match = options.focus ? focusMatcher(options.focus) : undefined;
+  const closed = views.filter((view) => !isOpen(view) && !isStanding(view) && (!match || match.decision(view)));
+  const runtime = resume ? readRuntime(context) : undefined;
+  if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
+  const eventCount = options.full ? 1_000_000 : 10;
+  const events = !resume ? [] : match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount);
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: basename(context.repo?.root ?? context.root), ...head },
     ...(handoff ? { handoff } : {}),
     openDecisions: views.filter(isOpen),
     standing: views.filter(isStanding),
-    ...(resume ? { runtime: readRuntime(context) } : {}),
-    nextTasks: readyTasks(tasks).slice(0, limit(resume ? 10 : 5)),
+    ...(runtime ? { runtime } : {}),
+    nextTasks: readyTasks(tasks)
+      .filter((task) => !match || match.task(task))
+      .slice(0, limit(resume ? 10 : 5)),
     recentDecisions: resume ? closed.slice(-limit(context.config.decisions.recent)) : [],
-    recentEvents: resume ? recentEvents(context, options.full ? 1_000_000 : 10).map(toEventView) : [],
+    recentEvents: events.map(toEventView),
     warnings: [],
   };
 }
