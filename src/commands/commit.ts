@@ -1,23 +1,15 @@
 import { join } from 'node:path';
 import type { CommandRun } from '../command.js';
-import { changedPaths } from '../git/commit.js';
 import { openContext } from '../store/context.js';
-import { BOOT_FILE } from '../store/layout.js';
+import { uncommittedStatePaths } from '../store/state-files.js';
 import { mutate } from '../store/transaction.js';
 import { commitNote } from './shared.js';
-
-/** State paths that `agentstate commit` records: never set-aside corrupt copies. */
-const isStatePath = (path: string) => !/\.corrupt-|\.tmp$/.test(path);
 
 /** `agentstate commit`: record deferred state changes (or any uncommitted state file) as one commit. */
 export const run: CommandRun = async ({ globals }) => {
   const context = await openContext(globals);
   const { result: paths, commit } = await mutate(context, 'commit', (tx) => {
-    const { repo } = context;
-    if (repo) {
-      const candidates = [context.stateDir, join(context.root, BOOT_FILE), join(context.root, '.gitattributes')].map((path) => context.display(path));
-      for (const path of changedPaths(repo, candidates).filter(isStatePath)) tx.changed.add(join(repo.root, path));
-    }
+    for (const path of uncommittedStatePaths(context)) tx.include(join(context.repo!.root, path));
     tx.describe('record deferred state changes');
     return [...tx.changed].map((path) => context.display(path));
   });

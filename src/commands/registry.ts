@@ -278,4 +278,49 @@ export function registerCommands(program: Command, action: Action): void {
       .action(action(() => import('./setup.js'))),
     ['agentstate setup claude'],
   );
+
+  examples(
+    program
+      .command('check')
+      .description('validate every state file: schemas, append-only, ids, references, derived files, boot block, secrets, sizes')
+      .option('--staged', 'check what is staged for commit (for a pre-commit hook)')
+      .action(action(() => import('./check.js'))),
+    ['agentstate check', 'agentstate check --staged   # in .git/hooks/pre-commit'],
+  );
+
+  examples(
+    program
+      .command('doctor')
+      .description('health report: files, disk, schemas, locks, temp files, torn tails, deferred commits, git')
+      .option('--repair', 'fix what can be fixed without losing a record (damaged bytes are set aside, never dropped)')
+      .action(action(() => import('./doctor.js'))),
+    ['agentstate doctor', 'agentstate doctor --repair'],
+  );
+
+  examples(
+    program
+      .command('restore')
+      .description('bring a state file back from git history, in a new commit')
+      .argument('<file>', 'a state file, e.g. backlog.yaml')
+      .option('--rev <rev>', 'the revision to take it from (default: the last commit where it was valid)')
+      .action(action(() => import('./restore.js'))),
+    ['agentstate restore backlog.yaml', 'agentstate restore runtime.json --rev HEAD~3'],
+  );
+
+  examples(
+    program
+      .command('migrate')
+      .description('upgrade state files to the current schema (after committing the old state)')
+      .action(action(() => import('./migrate.js'))),
+    ['agentstate migrate'],
+  );
+
+  examples(
+    program
+      .command('hooks')
+      .description('`hooks install`: the pre-commit check (your existing hook is kept and still runs) and the merge drivers')
+      .argument('<action>', 'install')
+      .action(action(() => import('./hooks.js'))),
+    ['agentstate hooks install'],
+  );
 }

@@ -65,10 +65,16 @@ export async function bootStatus(context: StateContext, snapshot?: Snapshot): Pr
   const current = findBlock(readFileSync(path, 'utf8'));
   if (!current) return { fresh: false, reason: `${BOOT_FILE} has no agentstate block`, expected };
   if (current.block === expected) return { fresh: true, expected };
-  const recorded = /digest ([0-9a-f]{16})/.exec(current.block)?.[1];
-  const body = current.block.slice(current.block.indexOf('-->', BEGIN.length + 1) + 4, current.block.length - END.length);
-  const reason = recorded !== digestOf(body) ? 'the block was edited by hand' : 'the block is older than the state it summarizes';
-  return { fresh: false, reason, expected };
+  return { fresh: false, reason: blockDigestProblem(current.block) ?? 'the block is older than the state it summarizes', expected };
+}
+
+/** "edited by hand" when the block's body no longer matches the digest it was written with. */
+export function blockDigestProblem(text: string): string | undefined {
+  const block = findBlock(text)?.block;
+  if (!block) return undefined;
+  const recorded = /digest ([0-9a-f]{16})/.exec(block)?.[1];
+  const body = block.slice(block.indexOf('-->', BEGIN.length + 1) + 4, block.length - END.length);
+  return recorded !== digestOf(body) ? 'the agentstate block was edited by hand' : undefined;
 }
 
 /** Regenerate the block in the same transaction; AGENTS.md stays byte-identical when nothing it shows changed. */

@@ -13,6 +13,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { usageError } from '../errors.js';
+import { faultPoint } from './fault.js';
 
 /** fsync a directory, so that a rename or a new file in it survives a crash. */
 export function fsyncDir(dir: string): void {
@@ -54,7 +55,9 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
   } finally {
     closeSync(fd);
   }
+  faultPoint('after-temp-write');
   renameSync(temp, path);
+  faultPoint('after-rename');
   fsyncDir(dirname(path));
 }
 
@@ -122,6 +125,7 @@ export function appendDurably(path: string, data: string, isComplete: (tail: str
     const bytes = Buffer.from(prefix + data);
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset, size + offset);
+    faultPoint('after-append');
     fsyncSync(fd);
     return result;
   } finally {

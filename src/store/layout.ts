@@ -35,6 +35,8 @@ export type LogName = keyof typeof LOGS;
 export const STATE_GITIGNORE = `# agentstate: local lock files and temp files are never committed
 ${LOCKS_DIR}/
 *.tmp
+# bytes that \`doctor --repair\` or an append set aside: look at them, then delete them
+*.corrupt-*
 `;
 
 export const LOCK_FILE = 'state.lock';

@@ -88,7 +88,7 @@ function tryCreate(path: string, holder: LockHolder): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   } finally {
-    unlinkSync(temp);
+    tryUnlink(temp);
   }
 }
 

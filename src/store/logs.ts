@@ -1,6 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { fileHeader, parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
+import { SCHEMA_VERSION } from '../core/schemas.js';
+import { upgradeEvent } from '../core/migrations.js';
 import { CATCH_HEADER, formatRow, parseRow, type CatchRow } from '../core/tsv.js';
 import { unreadableError } from '../errors.js';
 import { ARCHIVE_DIR, FILES, LOGS, type LogName } from './layout.js';
@@ -38,11 +41,34 @@ export function archiveSegments(context: StateContext, file: string): string[] {
 
 /** Append one record to a YAML log: O(1), under the lock the transaction holds. */
 export function appendLogRecord(tx: Transaction, name: LogName, record: object): void {
-  tx.append(logPath(tx.context, name), recordLine(record), isCompleteRecordLine);
+  const path = logPath(tx.context, name);
+  tx.append(path, recordLine(record), isCompleteRecordLine);
+  sealIfLarge(tx, path, fileHeader(LOGS[name].comment, SCHEMA_VERSION, LOGS[name].listKey), (record as { at?: string }).at);
 }
 
 export function appendCatchRow(tx: Transaction, row: CatchRow): void {
-  tx.append(tx.context.path(FILES.catches), formatRow(row), isCompleteRow);
+  const path = tx.context.path(FILES.catches);
+  tx.append(path, formatRow(row), isCompleteRow);
+  sealIfLarge(tx, path, CATCH_HEADER, row.at);
+}
+
+/**
+ * Keep the active log small (SPEC section 9): past `archive.seal_bytes` its content becomes an
+ * immutable segment under archive/ and the active file starts again from its header, in the same
+ * commit. Appends and commits then cost the same at 100 or 100,000 records. Segment names sort by
+ * time and carry a random part, so two branches that seal never name a segment alike; readers
+ * read the segments first and take each record id once.
+ */
+function sealIfLarge(tx: Transaction, path: string, header: string, at: string | undefined): void {
+  const limit = tx.context.config.archive.seal_bytes;
+  if (limit <= 0 || statSync(path).size <= limit) return;
+  const file = basename(path);
+  const dot = file.lastIndexOf('.');
+  const stamp = (at ?? new Date().toISOString()).replace(/[-:]/g, '').replace(/\.\d+/, '');
+  const segment = tx.context.path(ARCHIVE_DIR, `${file.slice(0, dot)}.${stamp}.${randomBytes(3).toString('hex')}${file.slice(dot)}`);
+  mkdirSync(tx.context.path(ARCHIVE_DIR), { recursive: true });
+  tx.replace(segment, readFileSync(path));
+  tx.replace(path, header);
 }
 
 export interface LogRead {
@@ -60,7 +86,8 @@ export async function readLog(context: StateContext, name: LogName): Promise<Log
     const display = context.display(file);
     const read = await readRecordFile(file, listKey, display);
     if (read.torn) context.warn(`${display}:${read.torn.line}: ignored an incomplete last record (run \`agentstate doctor --repair\`)`);
-    for (const record of read.records) {
+    for (const raw of read.records) {
+      const record = name === 'events' ? { ...raw, value: upgradeEvent(raw.value, read.schema) } : raw;
       const id = record.value.id;
       if (typeof id === 'string') {
         if (seen.has(id)) continue;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { upgradeRuntime } from '../core/migrations.js';
 import { runtimeSchema, SCHEMA_VERSION, type Runtime } from '../core/schemas.js';
 import { unreadableError } from '../errors.js';
 import { FILES } from './layout.js';
@@ -20,7 +21,7 @@ export function readRuntime(context: StateContext): Runtime {
     const line = position ? text.slice(0, Number(position)).split('\n').length : undefined;
     throw unreadableError(display, line, 'not valid JSON');
   }
-  const parsed = runtimeSchema.safeParse(value);
+  const parsed = runtimeSchema.safeParse(value && typeof value === 'object' ? upgradeRuntime(value as Record<string, unknown>) : value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw unreadableError(display, undefined, `${issue?.path.join('.') || 'runtime'}: ${issue?.message ?? 'invalid'}`);

@@ -1,0 +1,39 @@
+import type { CommandRun } from '../command.js';
+import { failure } from '../errors.js';
+import { bootStatus, blockDigestProblem } from '../store/boot-file.js';
+import { openContext } from '../store/context.js';
+import { checkFiles, format, type Finding } from '../store/integrity.js';
+import { BOOT_FILE } from '../store/layout.js';
+import { headFiles, indexFiles, workingTreeFiles } from '../store/state-files.js';
+
+export interface CheckOptions {
+  staged?: boolean;
+}
+
+/**
+ * `agentstate check [--staged]`: validate everything; one line per finding (`file:line: message`),
+ * exit 1 if there is any. With --staged it checks what is about to be committed (pre-commit hook).
+ */
+export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
+  const context = await openContext(globals);
+  if (options.staged && !context.repo) throw failure('check --staged needs a git repository');
+  const current = options.staged ? indexFiles(context) : workingTreeFiles(context);
+  const findings: Finding[] = await checkFiles({ stateDir: context.display(context.stateDir), current, previous: headFiles(context) });
+  const bootFile = context.display(context.path('..', BOOT_FILE));
+  if (options.staged) {
+    const staged = current.get(bootFile)?.toString('utf8');
+    const problem = staged === undefined ? undefined : blockDigestProblem(staged);
+    if (problem) findings.push({ file: bootFile, message: problem });
+  } else {
+    const status = await bootStatus(context);
+    if (!status.fresh) findings.push({ file: bootFile, message: `${status.reason}; run \`agentstate boot\`` });
+  }
+  const lines = findings.map(format);
+  return {
+    data: { ok: findings.length === 0, findings, warnings: context.warnings },
+    warnings: context.warnings,
+    exitCode: findings.length ? 1 : 0,
+    quiet: lines.join('\n'),
+    human: () => (lines.length ? lines.join('\n') : `ok: ${current.size} state files checked`),
+  };
+};

@@ -1,0 +1,109 @@
+import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
+import type { CommandRun } from '../command.js';
+import { SCHEMA_VERSION } from '../core/schemas.js';
+import { deferReason } from '../git/commit.js';
+import { unregisteredDrivers } from '../git/merge-setup.js';
+import { openContext } from '../store/context.js';
+import { createMissing } from '../store/init-state.js';
+import { DEFERRED_FILE, LOCKS_DIR } from '../store/layout.js';
+import { uncommittedStatePaths } from '../store/state-files.js';
+import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
+import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
+import { readPending } from '../store/transaction.js';
+import { mutate } from '../store/transaction.js';
+import { staleLock } from '../store/warnings.js';
+import { readHolder, describeHolder } from '../store/lock.js';
+import { join } from 'node:path';
+
+export interface DoctorOptions {
+  repair?: boolean;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const MIN_FREE_BYTES = 100 * 1024 * 1024;
+
+/** `agentstate doctor [--repair]`: a health report; --repair fixes what it can without losing a record. */
+export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
+  const context = await openContext(globals, { requireInit: false });
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+
+  const present = existsSync(context.stateDir);
+  add('state directory', present && writable(context.stateDir), present ? `${context.stateDir}${writable(context.stateDir) ? '' : ' is not writable'}` : 'missing: run `agentstate init`');
+  if (present) {
+    const free = freeBytes(context.stateDir);
+    add('free disk', free === undefined || free > MIN_FREE_BYTES, free === undefined ? 'unknown' : `${Math.round(free / 1024 / 1024)} MiB free`);
+  }
+  const files = present ? await inspectFiles(context) : [];
+  const damaged = files.filter((file) => file.problem);
+  add('state files', damaged.length === 0, damaged.length ? damaged.map((f) => `${context.display(f.path)}${f.line ? `:${f.line}` : ''}: ${f.problem}`).join('; ') : `${files.length} readable`);
+  add('schema versions', true, `current schema ${SCHEMA_VERSION}`);
+  const holder = readHolder(context.path(LOCKS_DIR, 'state.lock'));
+  const stale = staleLock(context);
+  add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
+  const temps = present ? tempFiles(context) : [];
+  add('temp files', temps.length === 0, temps.length ? `${temps.length} left by interrupted writes: ${temps.map((t) => context.display(t)).join(', ')}` : 'none');
+  const setAsideFiles = present ? readdirSync(context.stateDir).filter((name) => name.includes('.corrupt-')) : [];
+  if (setAsideFiles.length) add('set-aside bytes', true, `${setAsideFiles.join(', ')} (kept by a repair; look at them, then delete them)`);
+  const pending = readPending(context.path(LOCKS_DIR, DEFERRED_FILE));
+  const uncommitted = present ? uncommittedStatePaths(context) : [];
+  add('deferred commits', pending.length === 0 && uncommitted.length === 0, pending.length || uncommitted.length ? `uncommitted: ${[...new Set([...pending, ...uncommitted])].join(', ')}; run \`agentstate commit\`` : 'none');
+  if (context.repo) {
+    const reason = deferReason(context.repo);
+    add('git', !reason, reason ?? `repository at ${context.repo.root}`);
+    const missing = unregisteredDrivers(context.repo);
+    add('merge drivers', missing.length === 0, missing.length ? `not registered in this clone: ${missing.join(', ')}; run \`agentstate hooks install\` (a merge without them is an ordinary git conflict)` : 'registered');
+    if (existsSync(join(context.repo.gitDir, 'index.lock'))) add('git index lock', false, `${join(context.repo.gitDir, 'index.lock')} exists: a git command is running or crashed`);
+  } else {
+    add('git', false, 'not inside a git repository: changes are not recorded');
+  }
+
+  const actions: string[] = [];
+  if (options.repair && present) {
+    if (stale) actions.push(`removed a stale lock (${stale.split(' (')[0]})`);
+    const { commit } = await mutate(context, 'doctor --repair', async (tx) => {
+      for (const file of damaged) actions.push(file.kind === 'mutable' ? restoreMutable(tx, file) : repairLog(tx, file));
+      removeFiles(temps);
+      for (const temp of temps) actions.push(`removed temp file ${context.display(temp)}`);
+      for (const created of createMissing(tx)) actions.push(`recreated missing ${created}`);
+      writeDecisionIndex(tx, await readDecisionViews(context));
+      tx.touchBoot();
+      tx.describe(actions.length ? `${actions.length} repairs` : 'regenerate derived files');
+    });
+    if (commit.status === 'committed') actions.push(`recorded in commit ${commit.sha.slice(0, 7)}`);
+  }
+  const healthy = checks.every((check) => check.ok);
+  return {
+    data: { healthy, checks, ...(options.repair ? { repaired: actions } : {}), warnings: context.warnings },
+    warnings: context.warnings,
+    exitCode: healthy || options.repair ? 0 : 1,
+    human: (style) =>
+      [
+        ...checks.map((check) => `${check.ok ? style.green('ok  ') : style.red('FAIL')} ${check.name}: ${check.detail}`),
+        ...(options.repair ? ['', actions.length ? 'Repaired:' : 'Nothing needed repair.', ...actions.map((action) => `  - ${action}`)] : []),
+      ].join('\n'),
+  };
+};
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freeBytes(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,260 @@
+import type { ZodType } from 'zod';
+import { configProblem, DEFAULT_CONFIG, mergeConfig, type Config } from '../core/config.js';
+import { projectDecisions } from '../core/decisions.js';
+import { findOversized, findSecret } from '../core/guards.js';
+import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
+import { findCycle } from '../core/backlog.js';
+import { CATCH_HEADER, parseRow } from '../core/tsv.js';
+import { AgentstateError } from '../errors.js';
+import { decisionIndexText } from './decisions-file.js';
+import { ARCHIVE_DIR, FILES } from './layout.js';
+import { parseRecordText, type RecordFile } from './record-file.js';
+import { parseYamlStrict } from './yaml-safe.js';
+
+/**
+ * `check`: validate a set of state files (from the working tree or the index) against their
+ * schemas, against the previous commit (append-only), and against each other (unique ids,
+ * references, derived files). No I/O: the caller reads the files.
+ */
+export interface Finding {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface CheckInput {
+  stateDir: string; // repo-relative, e.g. ".agentstate"
+  current: Map<string, Buffer>;
+  previous: Map<string, Buffer>;
+}
+
+type Rec = Record<string, unknown>;
+interface Family {
+  name: string;
+  active: string;
+  kind: 'yaml' | 'tsv';
+  listKey?: string;
+  schema: ZodType<unknown>;
+}
+
+export const format = (finding: Finding) => `${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.message}`;
+
+export async function checkFiles(input: CheckInput): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const at = (name: string) => `${input.stateDir}/${name}`;
+  const text = (path: string) => input.current.get(path)?.toString('utf8');
+  const config = await checkConfig(text(at(FILES.config)), at(FILES.config), findings);
+
+  const families: Family[] = [
+    { name: 'events', active: FILES.events, kind: 'yaml', listKey: 'events', schema: eventSchema },
+    { name: 'decisions', active: FILES.decisions, kind: 'yaml', listKey: 'decisions', schema: decisionRecordSchema },
+    { name: 'catches', active: FILES.catches, kind: 'tsv', schema: catchSchema },
+  ];
+  const records: Record<string, Rec[]> = {};
+  for (const family of families) {
+    records[family.name] = await checkLog(input, family, config, findings);
+    checkAppendOnly(input, family, findings);
+  }
+  checkDecisions(records.decisions ?? [], at(FILES.decisions), findings);
+  const index = text(at(FILES.decisionsIndex));
+  if (index !== undefined && index !== decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent)) {
+    findings.push({ file: at(FILES.decisionsIndex), message: 'does not match decisions.yaml; run `agentstate doctor --repair` to regenerate it' });
+  }
+  await checkBacklog(text(at(FILES.backlog)), at(FILES.backlog), config, findings);
+  checkRuntime(text(at(FILES.runtime)), at(FILES.runtime), findings);
+  return findings;
+}
+
+async function checkConfig(text: string | undefined, file: string, findings: Finding[]): Promise<Config> {
+  if (text === undefined) {
+    findings.push({ file, message: 'missing; run `agentstate init`' });
+    return DEFAULT_CONFIG;
+  }
+  try {
+    const parsed = await parseYamlStrict(text, file);
+    const merged = mergeConfig(DEFAULT_CONFIG as unknown as Rec, parsed.value ?? {});
+    const problem = configProblem(merged);
+    if (problem) findings.push({ file, message: problem });
+    return problem ? DEFAULT_CONFIG : (merged as unknown as Config);
+  } catch (error) {
+    findings.push({ file, message: (error as Error).message.replace(`${file}: `, '') });
+    return DEFAULT_CONFIG;
+  }
+}
+
+/** Segment and active file paths of a family, segments first in name order. */
+function familyPaths(files: Map<string, Buffer>, stateDir: string, active: string): string[] {
+  const dot = active.lastIndexOf('.');
+  const prefix = `${stateDir}/${ARCHIVE_DIR}/${active.slice(0, dot)}.`;
+  const segments = [...files.keys()].filter((path) => path.startsWith(prefix) && path.endsWith(active.slice(dot)) && !path.includes('.corrupt-')).sort();
+  return [...segments, `${stateDir}/${active}`];
+}
+
+async function parseFamilyFile(family: Family, path: string, text: string): Promise<RecordFile> {
+  if (family.kind === 'yaml') return parseRecordText(text, family.listKey!, path);
+  const lines = text.split('\n');
+  const tail = lines.pop() ?? '';
+  if (lines[0] !== undefined && `${lines[0]}\n` !== CATCH_HEADER) {
+    throw new AgentstateError(1, `${path}:1: the header must be the 7 column names, tab-separated`);
+  }
+  const result: RecordFile = { schema: undefined, records: [], slow: false };
+  lines.slice(1).forEach((line, i) => {
+    const row = parseRow(line);
+    if (!row) throw new AgentstateError(1, `${path}:${i + 2}: a record must have the header's 7 tab-separated fields`);
+    result.records.push({ value: row, line: i + 2 });
+  });
+  if (tail !== '') result.torn = { line: lines.length + 1, text: tail };
+  return result;
+}
+
+async function checkLog(input: CheckInput, family: Family, config: Config, findings: Finding[]): Promise<Rec[]> {
+  const seen = new Map<string, string>();
+  const out: Rec[] = [];
+  for (const path of familyPaths(input.current, input.stateDir, family.active)) {
+    const text = input.current.get(path)?.toString('utf8');
+    if (text === undefined) continue;
+    let file: RecordFile;
+    try {
+      file = await parseFamilyFile(family, path, text);
+    } catch (error) {
+      findings.push({ file: path, message: ((error as Error).message.split(': ').slice(1).join(': ') || (error as Error).message) + ' (run `agentstate doctor`)' });
+      continue;
+    }
+    if (file.torn) findings.push({ file: path, line: file.torn.line, message: 'incomplete last record (a crashed write); `agentstate doctor --repair` sets it aside' });
+    for (const { value, line } of file.records) {
+      const parsed = family.schema.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        findings.push({ file: path, line, message: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}` });
+        continue;
+      }
+      const id = String(value.id);
+      const serialized = JSON.stringify(value);
+      const earlier = seen.get(id);
+      if (earlier !== undefined) {
+        // The same record in a sealed segment and again later (a crash mid-seal, a merge across seals) is harmless.
+        if (earlier !== serialized) findings.push({ file: path, line, message: `duplicate id ${id} with different content` });
+        continue;
+      }
+      seen.set(id, serialized);
+      checkContent(value, path, line, config, findings);
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+function checkContent(value: Rec, file: string, line: number | undefined, config: Config, findings: Finding[]): void {
+  if (value.allow_secret !== true) {
+    const secret = findSecret(value);
+    if (secret) findings.push({ file, line, message: `${secret.field} looks like a secret (${secret.rule})` });
+  }
+  const big = findOversized(value, config.limits.field_bytes);
+  if (big) findings.push({ file, line, message: `${big.field} is ${big.bytes} bytes, over the ${config.limits.field_bytes}-byte limit` });
+}
+
+/** No record changed or removed since the previous version; sealed segments never change. */
+function checkAppendOnly(input: CheckInput, family: Family, findings: Finding[]): void {
+  const previousPaths = familyPaths(input.previous, input.stateDir, family.active);
+  const currentPaths = familyPaths(input.current, input.stateDir, family.active);
+  const activePath = currentPaths[currentPaths.length - 1]!;
+  for (const path of previousPaths.slice(0, -1)) {
+    const before = input.previous.get(path)!;
+    const now = input.current.get(path);
+    if (!now) findings.push({ file: path, message: 'a sealed segment was removed (append-only)' });
+    else if (!now.equals(before)) findings.push({ file: path, message: 'a sealed segment was changed (append-only)' });
+  }
+  const before = input.previous.get(activePath);
+  const now = input.current.get(activePath);
+  if (!before || !now) return;
+  if (now.subarray(0, before.length).equals(before)) return;
+  // Not a byte prefix: every earlier record line must still exist, in a new segment (sealed) or here.
+  const newSegments = currentPaths.slice(0, -1).filter((path) => !input.previous.has(path));
+  const lines = new Set<string>();
+  for (const path of [...newSegments, activePath]) for (const line of input.current.get(path)!.toString('utf8').split('\n')) lines.add(line);
+  const isRecord = family.kind === 'yaml' ? (line: string) => line.startsWith('- {') : (line: string, i: number) => i > 0 && line !== '';
+  const beforeLines = before.toString('utf8').split('\n');
+  const nowLines = now.toString('utf8').split('\n');
+  beforeLines.forEach((line, i) => {
+    if (i === beforeLines.length - 1 || !isRecord(line, i) || lines.has(line)) return;
+    const id = /"id":"([^"]+)"/.exec(line)?.[1] ?? line.split('\t')[0];
+    const nowLine = nowLines.findIndex((candidate) => candidate.includes(`"id":"${id}"`) || candidate.startsWith(`${id}\t`));
+    findings.push({
+      file: activePath,
+      line: nowLine >= 0 ? nowLine + 1 : i + 1,
+      message: `record ${id} was ${nowLine >= 0 ? 'changed' : 'removed'} since the last commit (append-only)`,
+    });
+  });
+}
+
+function checkDecisions(records: Rec[], file: string, findings: Finding[]): void {
+  const decisions = new Map(records.filter((r) => r.kind === 'decision').map((r) => [String(r.id), r]));
+  const closed = new Set<string>();
+  for (const record of records) {
+    if (record.kind === 'decision') continue;
+    const target = decisions.get(String(record.decision));
+    if (!target) {
+      findings.push({ file, message: `${String(record.kind)} ${String(record.id)} names unknown decision ${String(record.decision)}` });
+      continue;
+    }
+    if (closed.has(String(record.decision))) findings.push({ file, message: `${String(record.decision)} is closed more than once (${String(record.id)})` });
+    if (record.kind === 'outcome' && target.standing === true) findings.push({ file, message: `outcome ${String(record.id)} for standing order ${String(record.decision)}` });
+    if (record.kind === 'revoke' && target.standing !== true) findings.push({ file, message: `revoke ${String(record.id)} for ${String(record.decision)}, which is not a standing order` });
+    closed.add(String(record.decision));
+  }
+}
+
+async function checkBacklog(text: string | undefined, file: string, config: Config, findings: Finding[]): Promise<void> {
+  if (text === undefined) return;
+  let parsed: RecordFile;
+  try {
+    parsed = await parseRecordText(text, 'items', file);
+  } catch (error) {
+    findings.push({ file, message: (error as Error).message.replace(`${file}: `, '') });
+    return;
+  }
+  if (parsed.torn) findings.push({ file, line: parsed.torn.line, message: 'incomplete last task' });
+  const ids = new Map<string, number>();
+  const tasks: Array<{ value: Rec; line: number }> = [];
+  for (const { value, line } of parsed.records) {
+    const result = taskSchema.safeParse(value);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      findings.push({ file, line, message: `${issue?.path.join('.') || 'task'}: ${issue?.message ?? 'invalid'}` });
+      continue;
+    }
+    if (ids.has(String(value.id))) findings.push({ file, line, message: `duplicate id ${String(value.id)}` });
+    ids.set(String(value.id), line);
+    checkContent(value, file, line, config, findings);
+    tasks.push({ value, line });
+  }
+  for (const { value, line } of tasks) {
+    for (const dep of (value.depends_on as string[] | undefined) ?? []) {
+      if (!ids.has(dep)) findings.push({ file, line, message: `${String(value.id)} depends on unknown task ${dep}` });
+    }
+  }
+  const all = tasks.map((task) => task.value) as unknown as Parameters<typeof findCycle>[0];
+  for (const { value, line } of tasks) {
+    const cycle = findCycle(all, String(value.id), (value.depends_on as string[] | undefined) ?? []);
+    if (cycle && cycle[0] === value.id) {
+      findings.push({ file, line, message: `dependency cycle: ${cycle.join(' -> ')}` });
+      break;
+    }
+  }
+}
+
+function checkRuntime(text: string | undefined, file: string, findings: Finding[]): void {
+  if (text === undefined) return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    findings.push({ file, message: 'not valid JSON' });
+    return;
+  }
+  const parsed = runtimeSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    findings.push({ file, message: `${issue?.path.join('.') || 'runtime'}: ${issue?.message ?? 'invalid'}` });
+  }
+}

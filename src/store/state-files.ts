@@ -1,0 +1,43 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasHead, readTreeFiles } from '../git/blobs.js';
+import { changedPaths } from '../git/commit.js';
+import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
+import type { StateContext } from './context.js';
+
+/** The state files as the working tree, the index or HEAD holds them, keyed by repo-relative path. */
+export type FileSet = Map<string, Buffer>;
+
+export function workingTreeFiles(context: StateContext): FileSet {
+  const files: FileSet = new Map();
+  const add = (absolute: string) => {
+    if (existsSync(absolute)) files.set(context.display(absolute), readFileSync(absolute));
+  };
+  for (const name of Object.values(FILES)) add(context.path(name));
+  const archive = context.path(ARCHIVE_DIR);
+  if (existsSync(archive)) for (const name of readdirSync(archive)) if (!name.includes('.corrupt-') && !name.endsWith('.tmp')) add(join(archive, name));
+  add(join(context.root, BOOT_FILE));
+  return files;
+}
+
+function treePrefixes(context: StateContext): string[] {
+  return [context.display(context.stateDir), context.display(join(context.root, BOOT_FILE))];
+}
+
+export function headFiles(context: StateContext): FileSet {
+  if (!context.repo || !hasHead(context.repo.root)) return new Map();
+  return readTreeFiles(context.repo.root, 'HEAD', treePrefixes(context));
+}
+
+/** What is staged; inside a pre-commit hook, the hook's own index (GIT_INDEX_FILE) is what will be committed. */
+export function indexFiles(context: StateContext): FileSet {
+  if (!context.repo) return new Map();
+  return readTreeFiles(context.repo.root, '', treePrefixes(context), process.env.GIT_INDEX_FILE);
+}
+
+/** State files with changes git has not recorded: never lock files, temp files or set-aside bytes. */
+export function uncommittedStatePaths(context: StateContext): string[] {
+  if (!context.repo) return [];
+  const candidates = [context.stateDir, join(context.root, BOOT_FILE), join(context.root, '.gitattributes')].map((path) => context.display(path));
+  return changedPaths(context.repo, candidates).filter((path) => !/(^|\/)\.locks\/|\.corrupt-|\.tmp$/.test(path));
+}
