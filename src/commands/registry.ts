@@ -323,4 +323,14 @@ export function registerCommands(program: Command, action: Action): void {
       .action(action(() => import('./hooks.js'))),
     ['agentstate hooks install'],
   );
+
+  program
+    .command('merge-driver', { hidden: true })
+    .description('run by git to merge state files (registered by init and hooks install)')
+    .argument('<kind>', 'log, tsv, backlog, runtime, derived or boot')
+    .argument('<base>', '%O')
+    .argument('<ours>', '%A')
+    .argument('<theirs>', '%B')
+    .argument('[path]', '%P')
+    .action(action(() => import('./merge-driver.js')));
 }

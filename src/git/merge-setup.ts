@@ -13,7 +13,8 @@ export const DRIVERS = {
   'agentstate-tsv': 'append-only TSV log: every row either side added, once, ordered by time',
   'agentstate-backlog': 'backlog: three-way merge per task and per field',
   'agentstate-runtime': 'runtime state: fields merged, the later change wins',
-  'agentstate-derived': 'derived file: regenerated after the merge',
+  'agentstate-derived': 'derived file: regenerated from the merged sources',
+  'agentstate-boot': 'AGENTS.md: your text merged as usual, the block regenerated',
 } as const;
 export type DriverName = keyof typeof DRIVERS;
 
@@ -28,6 +29,7 @@ export function attributeLines(stateDir = '.agentstate'): string[] {
     `${stateDir}/backlog.yaml merge=agentstate-backlog`,
     `${stateDir}/runtime.json merge=agentstate-runtime`,
     `${stateDir}/decisions-index.yaml merge=agentstate-derived`,
+    'AGENTS.md merge=agentstate-boot',
   ];
 }
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { readyTasks } from '../core/backlog.js';
-import { isOpen, isStanding } from '../core/decisions.js';
+import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
+import type { Task } from '../core/schemas.js';
 import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
@@ -27,7 +28,10 @@ export function recentEvents(context: StateContext, count: number, accept: (reco
 
 export function latestHandoff(context: StateContext): Handoff | undefined {
   const [record] = recentEvents(context, 1, (event) => event.type === 'handoff');
-  if (!record) return undefined;
+  return record ? handoffOf(record) : undefined;
+}
+
+export function handoffOf(record: Rec): Handoff {
   const data = (record.data ?? {}) as Rec;
   return {
     id: String(record.id),
@@ -58,6 +62,21 @@ export interface SnapshotOptions {
 
 /** How far back `--focus` looks for matching events. */
 const FOCUS_EVENT_WINDOW = 10_000;
+
+/** What the AGENTS.md block shows, from records already in memory (the merge driver has no files). */
+export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined): Snapshot {
+  return {
+    generatedAt: new Date().toISOString(),
+    repo: { name: '' },
+    ...(handoff ? { handoff } : {}),
+    openDecisions: views.filter(isOpen),
+    standing: views.filter(isStanding),
+    nextTasks: readyTasks(tasks).slice(0, 5),
+    recentDecisions: [],
+    recentEvents: [],
+    warnings: [],
+  };
+}
 
 /** Everything the briefing shows, read from the state files (tails only for the logs). */
 export async function buildSnapshot(context: StateContext, options: SnapshotOptions): Promise<Snapshot> {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { mergeLogLines, mergeRuntime, mergeTasks, type LogLine } from '../../src/core/merge.js';
+import type { Task } from '../../src/core/schemas.js';
+
+const line = (id: string, at: string): LogLine => ({ id, at, text: `- {"id":"${id}","at":"${at}"}` });
+const ids = (lines: LogLine[]) => lines.map((l) => l.id);
+
+describe('mergeLogLines', () => {
+  const a = line('a', '1'), b = line('b', '2'), c = line('c', '3'), d = line('d', '4'), e = line('e', '0');
+
+  it.each([
+    ['both append', [a], [a, b], [a, c], ['a', 'b', 'c']],
+    ['added on both sides, ordered by time', [a], [a, d], [a, e, c], ['a', 'e', 'c', 'd']],
+    ['the same record on both sides once', [a], [a, b], [a, b], ['a', 'b']],
+    ['merged twice', [a, b], [a, b, c], [a, b], ['a', 'b', 'c']],
+    ['sealed on one side', [a, b], [c], [a, b, d], ['c', 'd']],
+    ['no base', [], [b], [a], ['a', 'b']],
+  ])('%s', (_, base, ours, theirs, expected) => {
+    expect(ids(mergeLogLines(base as LogLine[], ours as LogLine[], theirs as LogLine[]))).toEqual(expected);
+  });
+});
+
+const task = (fields: Partial<Task>): Task =>
+  ({ id: 't-1', title: 'x', status: 'open', priority: 'P2', version: 1, created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:00Z', ...fields }) as Task;
+
+describe('mergeTasks', () => {
+  it('merges different fields and keeps the loser of a true conflict in the notes', () => {
+    const base = [task({})];
+    const ours = [task({ priority: 'P0', epic: 'a', version: 2, updated: '2026-01-02T00:00:00Z' })];
+    const theirs = [task({ title: 'y', epic: 'b', version: 3, updated: '2026-01-03T00:00:00Z' })];
+    const [merged] = mergeTasks(base, ours, theirs);
+    expect(merged).toMatchObject({ priority: 'P0', title: 'y', epic: 'b', version: 4, updated: '2026-01-03T00:00:00Z' });
+    expect(merged!.notes).toMatch(/epic was "a" on the other side/);
+  });
+
+  it('keeps a task deleted on one side and changed on the other, drops one deleted and unchanged', () => {
+    const base = [task({ id: 't-1' }), task({ id: 't-2' })];
+    const ours = [task({ id: 't-1', status: 'done', version: 2 })];
+    const theirs = [task({ id: 't-2' })];
+    expect(mergeTasks(base, ours, theirs).map((t) => t.id)).toEqual(['t-1']);
+  });
+
+  it('adds what either side added', () => {
+    expect(mergeTasks([], [task({ id: 't-a' })], [task({ id: 't-b' })]).map((t) => t.id)).toEqual(['t-a', 't-b']);
+  });
+});
+
+describe('mergeRuntime', () => {
+  it('merges fields; the later side wins a conflict; version is max + 1', () => {
+    const base = { schema: 1, version: 1, fields: { x: 1, y: 1 } };
+    const ours = { schema: 1, version: 3, updated_at: '2026-01-02', fields: { x: 2, y: 1, mine: true } };
+    const theirs = { schema: 1, version: 2, updated_at: '2026-01-03', fields: { x: 3, y: 1 } };
+    expect(mergeRuntime(base, ours, theirs)).toMatchObject({ version: 4, updated_at: '2026-01-03', fields: { x: 3, y: 1, mine: true } });
+  });
+});
