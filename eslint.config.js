@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'bench/**/*.mjs', 'test/**/*.mjs', 'examples/**/*.mjs'],
+    files: ['bin/**/*.js', 'bench/**/*.mjs', 'test/**/*.mjs', 'examples/**/*.mjs', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', setImmediate: 'readonly' } },
   },
 );

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { launch } from '../dist/launch.js';
 
-main(process.argv);
+launch(process.argv);

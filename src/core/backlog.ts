@@ -3,8 +3,10 @@ import type { Task } from './schemas.js';
 /** Pure backlog logic: which task is next, dependency cycles. */
 const PRIORITY_RANK: Record<string, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
 
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 export function byPriority(a: Task, b: Task): number {
-  return (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || a.created.localeCompare(b.created) || a.id.localeCompare(b.id);
+  return (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || compare(a.created, b.created) || compare(a.id, b.id);
 }
 
 /** Open tasks whose dependencies are all done, best first. Never a blocked one. */

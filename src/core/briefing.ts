@@ -223,13 +223,20 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
   const draw = () => renderSections(head, sections, level, cut, cutNote);
   let text = draw();
   const order = [...sections].sort((a, b) => Number(a.guarded ?? false) - Number(b.guarded ?? false) || a.rank - b.rank);
-  while (Buffer.byteLength(text) > limit) {
+  let size = Buffer.byteLength(text);
+  while (size > limit) {
     const victim = order.find((section) => section.items.length > 0);
     if (!victim) break;
-    victim.items.pop();
+    // Cut by arithmetic while far over the budget (the text is long), drawing again only near it.
+    const dropped = Buffer.byteLength(victim.items.pop()!) + 1;
     cut[victim.key] = (cut[victim.key] ?? 0) + 1;
-    text = draw();
+    size -= dropped;
+    if (size <= limit + 200) {
+      text = draw();
+      size = Buffer.byteLength(text);
+    }
   }
+  text = draw();
   if (Buffer.byteLength(text) > limit) text = hardCut(text, limit);
   return { text, cut };
 }

@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, configProblem, mergeConfig, type Config } from '../core/config.js';
 import { AgentstateError, Exit, notInitialisedError, unreadableError } from '../errors.js';
 import { findRepo, type Repo } from '../git/repo.js';
+import { readUserName } from '../git/config-file.js';
 import { git } from '../git/run.js';
 import { FILES, LOCKS_DIR, STATE_DIR } from './layout.js';
 import { parseYamlStrict } from './yaml-safe.js';
@@ -61,7 +62,11 @@ export class StateContext {
   /** --agent, else AGENTSTATE_AGENT, else git user.name, else $USER (SPEC section 2). */
   agent(): string {
     if (this.agentName) return this.agentName;
-    const fromGit = () => (this.repo ? git(this.repo.root, ['config', 'user.name']).stdout.trim() : '');
+    const fromGit = () => {
+      const name = readUserName(this.repo);
+      if (name !== null) return name ?? '';
+      return this.repo ? git(this.repo.root, ['config', 'user.name']).stdout.trim() : '';
+    };
     const fromUser = () => {
       try {
         return process.env.USER || userInfo().username;

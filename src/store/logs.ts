@@ -69,6 +69,7 @@ function sealIfLarge(tx: Transaction, path: string, header: string, at: string |
   mkdirSync(tx.context.path(ARCHIVE_DIR), { recursive: true });
   tx.replace(segment, readFileSync(path));
   tx.replace(path, header);
+  tx.sealed = true;
 }
 
 export interface LogRead {

@@ -16,18 +16,18 @@ type Rec = Record<string, unknown>;
 const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 /** The last `count` events that `accept` takes, newest files first, reading only their tails. */
-export function recentEvents(context: StateContext, count: number, accept: (record: Rec) => boolean = () => true): Rec[] {
+export function recentEvents(context: StateContext, count: number, accept: (record: Rec) => boolean = () => true, needle?: string): Rec[] {
   const files = [logPath(context, 'events'), ...archiveSegments(context, LOGS.events.file).reverse()];
   let found: Rec[] = [];
   for (const file of files) {
     if (found.length >= count) break;
-    found = [...lastRecords(file, count - found.length, accept), ...found];
+    found = [...lastRecords(file, count - found.length, accept, needle), ...found];
   }
   return found;
 }
 
 export function latestHandoff(context: StateContext): Handoff | undefined {
-  const [record] = recentEvents(context, 1, (event) => event.type === 'handoff');
+  const [record] = recentEvents(context, 1, (event) => event.type === 'handoff', '"type":"handoff"');
   return record ? handoffOf(record) : undefined;
 }
 
@@ -81,7 +81,7 @@ export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Ha
 /** Everything the briefing shows, read from the state files (tails only for the logs). */
 export async function buildSnapshot(context: StateContext, options: SnapshotOptions): Promise<Snapshot> {
   const views = await readDecisionViews(context);
-  const tasks = await readBacklog(context);
+  const tasks = await readBacklog(context, { validate: false });
   const head = context.repo ? readHead(context.repo) : {};
   const handoff = latestHandoff(context);
   const limit = (n: number) => (options.full ? Infinity : n);

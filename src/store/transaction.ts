@@ -11,6 +11,8 @@ import type { StateContext } from './context.js';
 export class Transaction {
   readonly changed = new Set<string>();
   bootAffected = false;
+  /** A log was sealed: the commit may run git's auto maintenance (rarely, so it costs little). */
+  sealed = false;
   summary = '';
   recordId?: string;
 
@@ -106,7 +108,7 @@ export function record(context: StateContext, command: string, tx: Transaction):
   const outcome: CommitOutcome =
     reason || !context.repo
       ? { status: 'deferred', reason: reason ?? 'not inside a git repository' }
-      : commitPaths(context.repo, { paths: [...paths].sort(), message: commitMessage(context, command, tx) });
+      : commitPaths(context.repo, { paths: [...paths].sort(), message: commitMessage(context, command, tx), maintenance: tx.sealed });
   if (outcome.status === 'deferred') {
     context.warn(`nothing was committed (${outcome.reason}); the change is on disk, and \`agentstate commit\` or the next command records it`);
   } else {

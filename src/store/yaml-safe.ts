@@ -19,7 +19,9 @@ export interface ParsedYaml {
  */
 export async function parseYamlStrict(text: string, file: string): Promise<ParsedYaml> {
   if (text.length > MAX_YAML_BYTES) throw unreadableError(file, undefined, `larger than ${MAX_YAML_BYTES} bytes`);
-  const { parseDocument, LineCounter, isMap, isSeq } = await import('yaml');
+  // yaml is CommonJS under Node: in the bundle its names hang off the default export.
+  const loaded = await import('yaml');
+  const { parseDocument, LineCounter, isMap, isSeq } = ('default' in loaded && loaded.default ? loaded.default : loaded) as typeof loaded;
   const lineCounter = new LineCounter();
   let doc;
   try {

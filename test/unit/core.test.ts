@@ -5,6 +5,7 @@ import { withImport, withSessionHook } from '../../src/core/claude-settings.js';
 import { mergeConfig, configProblem, DEFAULT_CONFIG } from '../../src/core/config.js';
 import { projectDecisions } from '../../src/core/decisions.js';
 import { getPath, parseKey, setPath, unsetPath } from '../../src/core/dotted.js';
+import { userNameIn } from '../../src/git/config-file.js';
 import { findOversized, findSecret } from '../../src/core/guards.js';
 import { isIdForm, newId, resolveIdPrefix } from '../../src/core/ids.js';
 import { parseRecordLine, recordLine, toLineJson } from '../../src/core/line-format.js';
@@ -199,5 +200,18 @@ describe('config and claude settings', () => {
     const once = withSessionHook({ model: 'x' });
     expect(withSessionHook(once)).toBe(once);
     expect(once).toMatchObject({ model: 'x', hooks: { SessionStart: [{ hooks: [{ type: 'command' }] }] } });
+  });
+});
+
+describe('git config reading', () => {
+  it.each([
+    ['[user]\n\tname = Ada Lovelace\n', 'Ada Lovelace'],
+    ['[user]\n\tname = "Quoted Name"\n', 'Quoted Name'],
+    ['[core]\n\tname = not this\n[user]\n\temail = a@b\n', undefined],
+    ['[user]\n\tname = First\n[user]\n\tname = Second ; comment\n', 'Second'],
+    ['[include]\n\tpath = other\n', null],
+    ['[user]\n\tname = "esc\\"aped"\n', null],
+  ])('reads %j', (text, expected) => {
+    expect(userNameIn(text)).toBe(expected);
   });
 });

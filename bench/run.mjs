@@ -1,0 +1,300 @@
+// npm run bench: latency against the floor, flat cost as logs grow, large-state resume and
+// check, parallel writers, and a peer (Backlog.md) when it is installed. Prints a table and
+// writes the same figures to bench/results/latest.json. Public tools only: Node's timers and
+// child processes, plus git.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(root, 'bin', 'agentstate.js');
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 7 : 21;
+const env = { ...process.env, NO_COLOR: '1', AGENTSTATE_AGENT: 'bench' };
+for (const key of Object.keys(env)) if (key.startsWith('GIT_')) delete env[key];
+const temps = [];
+
+function temp(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+function sh(cwd, command, args, input) {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', input, maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function repo() {
+  const dir = temp('agentstate-bench-');
+  sh(dir, 'git', ['init', '-q', '-b', 'main']);
+  sh(dir, 'git', ['config', 'user.name', 'Bench']);
+  sh(dir, 'git', ['config', 'user.email', 'bench@example.com']);
+  writeFileSync(join(dir, 'README.md'), '# bench\n');
+  sh(dir, 'git', ['add', 'README.md']);
+  sh(dir, 'git', ['commit', '-q', '-m', 'initial']);
+  return dir;
+}
+
+/** Wall time of one child process, in ms. */
+function timed(cwd, command, args) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0 && !(args.includes('--check') || args[1] === 'check')) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return ms;
+}
+
+function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  return { median: round(median), min: round(sorted[0]), max: round(sorted[sorted.length - 1]), runs: samples.length };
+}
+const round = (n) => Math.round(n * 10) / 10;
+
+/** Run `step(i)` `RUNS` times after `warm` warm-up runs; each returns ms. */
+function measure(step, runs = RUNS, warm = 2) {
+  for (let i = 0; i < warm; i++) step(-1 - i);
+  return stats(Array.from({ length: runs }, (_, i) => step(i)));
+}
+
+const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, parallel: {}, peer: {} };
+
+function machine() {
+  const git = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return { node: process.version, git, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gib: Math.round(totalmem() / 2 ** 30) };
+}
+
+// 1. The floor: starting Node, and one git commit of one small file.
+{
+  const dir = repo();
+  const node = measure(() => timed(dir, process.execPath, ['-e', '']));
+  let n = 0;
+  const commit = measure(() => {
+    writeFileSync(join(dir, 'floor.txt'), `${n++}\n`);
+    if (n === 1) sh(dir, 'git', ['add', 'floor.txt']);
+    return timed(dir, 'git', ['commit', '-q', '--only', '-m', 'floor', '--', 'floor.txt']);
+  });
+  results.floor = { node, git_commit: commit, median: round(node.median + commit.median) };
+}
+
+const cli = (dir, ...args) => timed(dir, process.execPath, [BIN, ...args]);
+const ratio = (ms) => round(ms / results.floor.median);
+
+// 2. Each command on a small state.
+{
+  const dir = repo();
+  sh(dir, process.execPath, [BIN, 'init']);
+  const task = sh(dir, process.execPath, [BIN, 'backlog', 'add', 'seed task']).trim();
+  const table = {
+    log: (i) => cli(dir, 'log', `bench event ${i}`),
+    decide: (i) => cli(dir, 'decide', `bench decision ${i}`, '--why', 'measuring'),
+    catch: (i) => cli(dir, 'catch', 'bench', `caught ${i}`),
+    'backlog add': (i) => cli(dir, 'backlog', 'add', `bench task ${i}`),
+    'state set': (i) => cli(dir, 'state', 'set', `counter=${i}`),
+    'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--notes', `n${i}`),
+    resume: () => cli(dir, 'resume'),
+    check: () => cli(dir, 'check'),
+  };
+  for (const [name, step] of Object.entries(table)) {
+    const s = measure(step);
+    results.commands[name] = { ...s, ratio: ratio(s.median) };
+  }
+}
+
+// 3. log latency as the log grows, and repository growth per appended record.
+function seedEvents(dir, count) {
+  const lines = [];
+  const start = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const id = `ev-${i.toString(32).padStart(10, '0')}`;
+    const at = new Date(start + i * 1000).toISOString();
+    lines.push(`- {"id":"${id}","at":"${at}","type":"note","agent":"seed","commit":"0123456789ab","summary":"seeded event number ${i} for the benchmark"}\n`);
+  }
+  // Lay the records out as agentstate would have: sealed 1 MiB segments, then the active file.
+  const header = '# agentstate event log: append-only, one event per line. Add with `agentstate log`.\nschema: 1\nevents:\n';
+  const archive = join(dir, '.agentstate', 'archive');
+  let chunk = [];
+  let bytes = 0;
+  let segment = 0;
+  for (const line of lines) {
+    chunk.push(line);
+    bytes += line.length;
+    if (bytes > 1_048_576) {
+      mkdirSync(archive, { recursive: true });
+      writeFileSync(join(archive, `events.20250101T${String(segment++).padStart(6, '0')}Z.bench0.yaml`), header + chunk.join(''));
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  writeFileSync(join(dir, '.agentstate', 'events.yaml'), header + chunk.join(''));
+  sh(dir, 'git', ['add', '.agentstate']);
+  sh(dir, 'git', ['commit', '-q', '-m', `seed ${count} events`]);
+}
+
+function repoBytes(dir) {
+  const out = sh(dir, 'git', ['count-objects', '-v']);
+  const kib = (key) => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(out)?.[1] ?? 0);
+  return (kib('size') + kib('size-pack')) * 1024;
+}
+
+for (const size of QUICK ? [100, 10_000] : [100, 10_000, 100_000]) {
+  const dir = repo();
+  sh(dir, process.execPath, [BIN, 'init']);
+  seedEvents(dir, size);
+  sh(dir, 'git', ['gc', '-q']);
+  const summary = 'growth probe: a typical event summary of about eighty bytes, give or take a few';
+  const log = measure((i) => cli(dir, 'log', `${summary} ${i}`), RUNS);
+  sh(dir, 'git', ['gc', '-q']);
+  const before = repoBytes(dir);
+  const appended = 20;
+  for (let i = 0; i < appended; i++) cli(dir, 'log', `${summary} ${i}`);
+  const loose = repoBytes(dir) - before;
+  sh(dir, 'git', ['gc', '-q']);
+  const packed = repoBytes(dir) - before;
+  const recordBytes = 190;
+  results.growth[size] = {
+    log,
+    repo_growth_per_record_loose_bytes: Math.round(loose / appended),
+    repo_growth_per_record_packed_bytes: Math.round(packed / appended),
+    record_bytes: recordBytes,
+  };
+}
+{
+  const sizes = Object.keys(results.growth);
+  const small = results.growth[sizes[0]].log.median;
+  const large = results.growth[sizes[sizes.length - 1]].log.median;
+  results.growth.flatness = { sizes: `${sizes[0]} -> ${sizes[sizes.length - 1]}`, ratio: round(large / small) };
+}
+
+// 4. resume and check on a large state: 100,000 events, 10,000 decisions, 5,000 tasks.
+{
+  const dir = repo();
+  sh(dir, process.execPath, [BIN, 'init']);
+  seedEvents(dir, QUICK ? 10_000 : 100_000);
+  const decisions = [];
+  const start = Date.UTC(2025, 0, 1);
+  const count = QUICK ? 1000 : 10_000;
+  for (let i = 0; i < count; i++) {
+    const at = new Date(start + i * 1000).toISOString();
+    const id = `d-${i.toString(32).padStart(10, '0')}`;
+    decisions.push(`- {"id":"${id}","at":"${at}","kind":"decision","title":"decision ${i}","why":"benchmark","standing":false,"agent":"seed"}\n`);
+    if (i % 10 !== 0) decisions.push(`- {"id":"d-o${i.toString(32).padStart(9, '0')}","at":"${at}","kind":"outcome","decision":"${id}","status":"done","agent":"seed"}\n`);
+  }
+  appendFileSync(join(dir, '.agentstate', 'decisions.yaml'), decisions.join(''));
+  const tasks = [];
+  for (let i = 0; i < (QUICK ? 500 : 5000); i++) {
+    const at = new Date(start + i * 1000).toISOString();
+    tasks.push(`- {"id":"t-${i.toString(32).padStart(10, '0')}","title":"task ${i}","status":"${i % 3 ? 'done' : 'open'}","priority":"P${i % 4}","version":1,"created":"${at}","updated":"${at}"}\n`);
+  }
+  appendFileSync(join(dir, '.agentstate', 'backlog.yaml'), tasks.join(''));
+  sh(dir, 'git', ['add', '.agentstate']);
+  sh(dir, 'git', ['commit', '-q', '-m', 'seed']);
+  sh(dir, process.execPath, [BIN, 'doctor', '--repair']); // regenerate the index and the boot block
+  results.large = {
+    state: { events: QUICK ? 10_000 : 100_000, decisions: count, tasks: tasks.length },
+    resume: measure(() => cli(dir, 'resume'), QUICK ? 5 : 11),
+    check: measure(() => cli(dir, 'check'), QUICK ? 3 : 7),
+    'check --staged': measure(() => cli(dir, 'check', '--staged'), QUICK ? 3 : 7),
+  };
+}
+
+// 5. 8 processes x 50 log at once.
+{
+  const dir = repo();
+  sh(dir, process.execPath, [BIN, 'init']);
+  const before = Number(sh(dir, 'git', ['rev-list', '--count', 'HEAD']).trim());
+  const workers = 8;
+  const each = QUICK ? 10 : 50;
+  const started = process.hrtime.bigint();
+  const run = (args) =>
+    new Promise((done) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.on('close', (code) => done({ code, out: out.trim() }));
+    });
+  const outcomes = (
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        const mine = [];
+        for (let i = 0; i < each; i++) mine.push(await run(['log', `parallel ${w}-${i}`]));
+        return mine;
+      }),
+    )
+  ).flat();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const ids = JSON.parse(sh(dir, process.execPath, [BIN, 'events', '--json'])).events.map((event) => event.id);
+  const acknowledged = outcomes.filter((o) => o.code === 0).map((o) => o.out);
+  results.parallel = {
+    processes: workers,
+    logs_each: each,
+    failures: outcomes.filter((o) => o.code !== 0).length,
+    lost: acknowledged.filter((id) => !ids.includes(id)).length,
+    duplicated: ids.length - new Set(ids).size,
+    commits: Number(sh(dir, 'git', ['rev-list', '--count', 'HEAD']).trim()) - before,
+    seconds: round(seconds),
+    logs_per_second: round((workers * each) / seconds),
+  };
+}
+
+// 6. The peer: Backlog.md's `task create` with auto-commit, when installed.
+{
+  const which = spawnSync('backlog', ['--version'], { encoding: 'utf8', env });
+  if (which.status !== 0) {
+    results.peer = { skipped: 'Backlog.md is not installed (npm i -g backlog.md)' };
+  } else {
+    const peer = repo();
+    sh(peer, 'backlog', ['init', 'bench', '--defaults'].filter(Boolean), '\n\n\n\n\n\n');
+    try {
+      sh(peer, 'backlog', ['config', 'set', 'autoCommit', 'true']);
+    } catch {
+      /* older versions take it from init */
+    }
+    const backlog = measure((i) => timed(peer, 'backlog', ['task', 'create', `peer task ${i}`]), QUICK ? 5 : 11, 1);
+    const ours = repo();
+    sh(ours, process.execPath, [BIN, 'init']);
+    const agentstate = measure((i) => cli(ours, 'backlog', 'add', `our task ${i}`), QUICK ? 5 : 11, 1);
+    results.peer = { version: which.stdout.trim(), 'backlog.md task create': backlog, 'agentstate backlog add': agentstate, speedup: round(backlog.median / agentstate.median) };
+  }
+}
+
+results.finished = new Date().toISOString();
+const outDir = join(root, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+print(results);
+
+function print(r) {
+  const row = (cells) => cells.map((cell, i) => String(cell).padEnd(i === 0 ? 30 : 10)).join(' ');
+  const lines = [];
+  lines.push(`agentstate bench — node ${r.machine.node}, ${r.machine.git}, ${r.machine.cpus} x ${r.machine.cpu}`);
+  lines.push('');
+  lines.push(row(['', 'median ms', 'min', 'max', 'x floor']));
+  lines.push(row(['floor: node -e ""', r.floor.node.median, r.floor.node.min, r.floor.node.max, '']));
+  lines.push(row(['floor: git commit (1 file)', r.floor.git_commit.median, r.floor.git_commit.min, r.floor.git_commit.max, '']));
+  lines.push(row(['floor (sum)', r.floor.median, '', '', '1.0']));
+  for (const [name, s] of Object.entries(r.commands)) lines.push(row([name, s.median, s.min, s.max, s.ratio]));
+  lines.push('');
+  lines.push(row(['log as the log grows', 'median ms', 'min', 'max', 'loose B/rec', 'packed B/rec']));
+  for (const [size, g] of Object.entries(r.growth)) {
+    if (size === 'flatness') continue;
+    lines.push(row([`  at ${size} events`, g.log.median, g.log.min, g.log.max, g.repo_growth_per_record_loose_bytes, g.repo_growth_per_record_packed_bytes]));
+  }
+  lines.push(`  flatness (${r.growth.flatness.sizes}): ${r.growth.flatness.ratio}x`);
+  lines.push('');
+  lines.push(`large state (${r.large.state.events} events, ${r.large.state.decisions} decisions, ${r.large.state.tasks} tasks):`);
+  for (const name of ['resume', 'check', 'check --staged']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
+  lines.push('');
+  const p = r.parallel;
+  lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);
+  if (r.peer.skipped) lines.push(`peer: skipped — ${r.peer.skipped}`);
+  else lines.push(`peer: Backlog.md ${r.peer.version} task create ${r.peer['backlog.md task create'].median} ms vs agentstate backlog add ${r.peer['agentstate backlog add'].median} ms: ${r.peer.speedup}x`);
+  lines.push('');
+  lines.push(`written to bench/results/latest.json`);
+  console.log(lines.join('\n'));
+}

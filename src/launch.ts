@@ -1,0 +1,61 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+/**
+ * Start the bundled CLI (dist/agentstate.cjs) with a V8 code cache per command, kept in the
+ * user's cache directory. A missing, stale or rejected cache only costs the compile it would
+ * have saved; AGENTSTATE_NO_CACHE=1 turns it off.
+ */
+export function launch(argv: string[]): void {
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'agentstate.cjs');
+  const source = readFileSync(file, 'utf8');
+  const cacheFile = cachePath(argv, source.length);
+  let cachedData: Buffer | undefined;
+  if (cacheFile) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      /* first run of this command */
+    }
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as { main(argv: string[]): Promise<void> } };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    process.once('exit', () => saveCache(cacheFile, script));
+  }
+  void module.exports.main(argv);
+}
+
+/** One cache per command (each compiles different code), named by the bundle's size as a version. */
+function cachePath(argv: string[], size: number): string | undefined {
+  if (process.env.AGENTSTATE_NO_CACHE) return undefined;
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : safeHome());
+  if (!base) return undefined;
+  const args = argv.slice(2);
+  const command = args.find((arg, i) => /^[a-z][a-z-]{0,20}$/.test(arg) && args[i - 1] !== '--dir' && args[i - 1] !== '--agent') ?? 'none';
+  return join(base, 'agentstate', `${process.version}-${size}-${command}.v8cache`);
+}
+
+function safeHome(): string | undefined {
+  try {
+    return join(homedir(), '.cache');
+  } catch {
+    return undefined;
+  }
+}
+
+function saveCache(path: string, script: Script): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, script.createCachedData());
+    renameSync(temp, path);
+  } catch {
+    /* a cache is an optimisation only */
+  }
+}
