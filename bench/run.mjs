@@ -3,7 +3,8 @@
 // writes the same figures to bench/results/latest.json. Public tools only: Node's timers and
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { seedEvents, seedLargeState } from './seed.mjs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,35 +107,6 @@ const ratio = (ms) => round(ms / results.floor.median);
 }
 
 // 3. log latency as the log grows, and repository growth per appended record.
-function seedEvents(dir, count) {
-  const lines = [];
-  const start = Date.UTC(2025, 0, 1);
-  for (let i = 0; i < count; i++) {
-    const id = `ev-${i.toString(32).padStart(10, '0')}`;
-    const at = new Date(start + i * 1000).toISOString();
-    lines.push(`- {"id":"${id}","at":"${at}","type":"note","agent":"seed","commit":"0123456789ab","summary":"seeded event number ${i} for the benchmark"}\n`);
-  }
-  // Lay the records out as agentstate would have: sealed 1 MiB segments, then the active file.
-  const header = '# agentstate event log: append-only, one event per line. Add with `agentstate log`.\nschema: 1\nevents:\n';
-  const archive = join(dir, '.agentstate', 'archive');
-  let chunk = [];
-  let bytes = 0;
-  let segment = 0;
-  for (const line of lines) {
-    chunk.push(line);
-    bytes += line.length;
-    if (bytes > 1_048_576) {
-      mkdirSync(archive, { recursive: true });
-      writeFileSync(join(archive, `events.20250101T${String(segment++).padStart(6, '0')}Z.bench0.yaml`), header + chunk.join(''));
-      chunk = [];
-      bytes = 0;
-    }
-  }
-  writeFileSync(join(dir, '.agentstate', 'events.yaml'), header + chunk.join(''));
-  sh(dir, 'git', ['add', '.agentstate']);
-  sh(dir, 'git', ['commit', '-q', '-m', `seed ${count} events`]);
-}
-
 function repoBytes(dir) {
   const out = sh(dir, 'git', ['count-objects', '-v']);
   const kib = (key) => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(out)?.[1] ?? 0);
@@ -175,27 +147,12 @@ for (const size of QUICK ? [100, 10_000] : [100, 10_000, 100_000]) {
   const dir = repo();
   sh(dir, process.execPath, [BIN, 'init']);
   seedEvents(dir, QUICK ? 10_000 : 100_000);
-  const decisions = [];
-  const start = Date.UTC(2025, 0, 1);
-  const count = QUICK ? 1000 : 10_000;
-  for (let i = 0; i < count; i++) {
-    const at = new Date(start + i * 1000).toISOString();
-    const id = `d-${i.toString(32).padStart(10, '0')}`;
-    decisions.push(`- {"id":"${id}","at":"${at}","kind":"decision","title":"decision ${i}","why":"benchmark","standing":false,"agent":"seed"}\n`);
-    if (i % 10 !== 0) decisions.push(`- {"id":"d-o${i.toString(32).padStart(9, '0')}","at":"${at}","kind":"outcome","decision":"${id}","status":"done","agent":"seed"}\n`);
-  }
-  appendFileSync(join(dir, '.agentstate', 'decisions.yaml'), decisions.join(''));
-  const tasks = [];
-  for (let i = 0; i < (QUICK ? 500 : 5000); i++) {
-    const at = new Date(start + i * 1000).toISOString();
-    tasks.push(`- {"id":"t-${i.toString(32).padStart(10, '0')}","title":"task ${i}","status":"${i % 3 ? 'done' : 'open'}","priority":"P${i % 4}","version":1,"created":"${at}","updated":"${at}"}\n`);
-  }
-  appendFileSync(join(dir, '.agentstate', 'backlog.yaml'), tasks.join(''));
+  const { decisions: count, tasks: taskCount } = seedLargeState(dir, QUICK ? 1000 : 10_000, QUICK ? 500 : 5000);
   sh(dir, 'git', ['add', '.agentstate']);
   sh(dir, 'git', ['commit', '-q', '-m', 'seed']);
   sh(dir, process.execPath, [BIN, 'doctor', '--repair']); // regenerate the index and the boot block
   results.large = {
-    state: { events: QUICK ? 10_000 : 100_000, decisions: count, tasks: tasks.length },
+    state: { events: QUICK ? 10_000 : 100_000, decisions: count, tasks: taskCount },
     resume: measure(() => cli(dir, 'resume'), QUICK ? 5 : 11),
     check: measure(() => cli(dir, 'check'), QUICK ? 3 : 7),
     'check --staged': measure(() => cli(dir, 'check', '--staged'), QUICK ? 3 : 7),

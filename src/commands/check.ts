@@ -4,7 +4,7 @@ import { bootStatus, blockDigestProblem } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
 import { checkFiles, format, type Finding } from '../store/integrity.js';
 import { BOOT_FILE } from '../store/layout.js';
-import { headFiles, indexFiles, workingTreeFiles } from '../store/state-files.js';
+import { headFiles, indexFiles, readSegmentCache, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
 
 export interface CheckOptions {
   staged?: boolean;
@@ -18,7 +18,10 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   if (options.staged && !context.repo) throw failure('check --staged needs a git repository');
   const current = options.staged ? indexFiles(context) : workingTreeFiles(context);
-  const findings: Finding[] = await checkFiles({ stateDir: context.display(context.stateDir), current, previous: headFiles(context) });
+  const cache = readSegmentCache(context);
+  const validated: string[] = [];
+  const findings: Finding[] = await checkFiles({ stateDir: context.display(context.stateDir), current, previous: headFiles(context), trusted: cache, validated });
+  writeSegmentCache(context, cache, validated);
   const bootFile = context.display(context.path('..', BOOT_FILE));
   if (options.staged) {
     const staged = current.get(bootFile)?.toString('utf8');

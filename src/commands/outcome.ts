@@ -4,11 +4,13 @@ import { decisionRecordSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { appendDecisionRecord, readDecisionViews } from '../store/decisions-file.js';
+import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
 import { nowIso, validated } from './shared.js';
 
 export interface OutcomeOptions {
   note?: string;
+  once?: string;
 }
 
 /** `agentstate outcome <id> <done|failed|abandoned>`: record what came of a decision. */
@@ -16,6 +18,8 @@ export const run: CommandRun<OutcomeOptions> = async ({ args, options, globals }
   const context = await openContext(globals);
   const [idText = '', status] = args;
   const { result, commit } = await mutate(context, 'outcome', async (tx) => {
+    const existing = options.once ? findOnce(context, 'decisions', options.once) : undefined;
+    if (existing) return { id: existing, existing: true };
     const views = await readDecisionViews(context);
     const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
     const view = views.find((candidate) => candidate.id === id)!;
@@ -30,15 +34,17 @@ export const run: CommandRun<OutcomeOptions> = async ({ args, options, globals }
       ...(options.note ? { note: options.note } : {}),
       agent: context.agent(),
       ...(context.session() ? { session: context.session() } : {}),
+      ...(options.once ? { once: options.once } : {}),
     });
     await appendDecisionRecord(tx, record);
     tx.describe(`${id} ${status}: ${view.title}`, record.id);
-    return { id: record.id, decision: id, status, title: view.title };
+    return { id: record.id, decision: id, status, title: view.title, existing: false };
   });
   return {
     data: { ...result, commit, warnings: context.warnings },
     quiet: result.id,
     warnings: context.warnings,
-    human: () => `${result.decision} ${result.status}: ${result.title}`,
+    notes: result.existing ? [`already recorded with --once ${options.once}; nothing written`] : [],
+    human: () => ('decision' in result ? `${result.decision} ${result.status}: ${result.title}` : result.id),
   };
 };

@@ -115,6 +115,7 @@ export function registerCommands(program: Command, action: Action): void {
       .argument('<id>', 'the decision id or a unique prefix of it')
       .addArgument(new Argument('<status>', 'how it ended').choices(['done', 'failed', 'abandoned']))
       .option('--note <note>', 'what happened')
+      .option('--once <key>', 'write nothing if an outcome with this key exists')
       .action(action(() => import('./outcome.js'))),
     ['agentstate outcome d-7f3a done --note "shipped in a1b2c3d"', 'agentstate outcome 7f3a abandoned --note "superseded by d-9k2m"'],
   );
@@ -125,6 +126,7 @@ export function registerCommands(program: Command, action: Action): void {
       .description('end a standing order')
       .argument('<id>', 'the standing order id or a unique prefix')
       .requiredOption('--why <reason>', 'why it no longer holds (required)')
+      .option('--once <key>', 'write nothing if a revocation with this key exists')
       .action(action(() => import('./revoke.js'))),
     ['agentstate revoke d-2m8x --why "the release branch is gone"'],
   );

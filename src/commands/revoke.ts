@@ -4,11 +4,13 @@ import { decisionRecordSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { appendDecisionRecord, readDecisionViews } from '../store/decisions-file.js';
+import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
 import { nowIso, validated } from './shared.js';
 
 export interface RevokeOptions {
   why?: string;
+  once?: string;
 }
 
 /** `agentstate revoke <id> --why …`: end a standing order. */
@@ -16,6 +18,8 @@ export const run: CommandRun<RevokeOptions> = async ({ args, options, globals })
   const context = await openContext(globals);
   const [idText = ''] = args;
   const { result, commit } = await mutate(context, 'revoke', async (tx) => {
+    const existing = options.once ? findOnce(context, 'decisions', options.once) : undefined;
+    if (existing) return { id: existing, existing: true };
     const views = await readDecisionViews(context);
     const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
     const view = views.find((candidate) => candidate.id === id)!;
@@ -29,15 +33,17 @@ export const run: CommandRun<RevokeOptions> = async ({ args, options, globals })
       why: options.why,
       agent: context.agent(),
       ...(context.session() ? { session: context.session() } : {}),
+      ...(options.once ? { once: options.once } : {}),
     });
     await appendDecisionRecord(tx, record);
     tx.describe(`${id}: ${view.title}`, record.id);
-    return { id: record.id, decision: id, title: view.title };
+    return { id: record.id, decision: id, title: view.title, existing: false };
   });
   return {
     data: { ...result, commit, warnings: context.warnings },
     quiet: result.id,
     warnings: context.warnings,
-    human: () => `${result.decision} revoked: ${result.title}`,
+    notes: result.existing ? [`already recorded with --once ${options.once}; nothing written`] : [],
+    human: () => ('decision' in result ? `${result.decision} revoked: ${result.title}` : result.id),
   };
 };

@@ -40,3 +40,34 @@ export function findCycle(tasks: Task[], id: string, deps: string[]): string[] |
   };
   return visit(id);
 }
+
+/** Some dependency cycle in the whole backlog, if there is one: one pass over the graph. */
+export function anyCycle(tasks: Task[]): string[] | undefined {
+  const edges = new Map(tasks.map((task) => [task.id, task.depends_on ?? []]));
+  const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: done
+  for (const start of edges.keys()) {
+    if (state.has(start)) continue;
+    const path: string[] = [];
+    const stack: Array<{ id: string; next: number }> = [{ id: start, next: 0 }];
+    state.set(start, 1);
+    path.push(start);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const deps = edges.get(top.id) ?? [];
+      if (top.next >= deps.length) {
+        state.set(top.id, 2);
+        stack.pop();
+        path.pop();
+        continue;
+      }
+      const dep = deps[top.next++]!;
+      if (state.get(dep) === 1) return [...path.slice(path.indexOf(dep)), dep];
+      if (!state.has(dep) && edges.has(dep)) {
+        state.set(dep, 1);
+        path.push(dep);
+        stack.push({ id: dep, next: 0 });
+      }
+    }
+  }
+  return undefined;
+}

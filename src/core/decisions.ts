@@ -58,19 +58,42 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
 export const isOpen = (view: DecisionView) => view.status === 'open';
 export const isStanding = (view: DecisionView) => view.status === 'standing';
 
-/** The derived decisions-index.yaml content: standing orders, open decisions, the most recent N. */
-export function decisionIndex(views: DecisionView[], recent: number) {
-  const brief = (view: DecisionView) => ({
+/** An index entry: a decision as resume and the boot block show it, without its closing record. */
+export function indexEntry(view: DecisionView) {
+  return {
     id: view.id,
     at: view.at,
+    agent: view.agent,
     title: view.title,
-    status: view.status,
+    why: view.why,
+    ...(view.action ? { action: view.action } : {}),
+    standing: view.standing,
     ...(view.tags.length ? { tags: view.tags } : {}),
-  });
+    status: view.status,
+  };
+}
+
+/** The derived decisions-index.yaml content: standing orders, open decisions, the most recent N. */
+export function decisionIndex(views: DecisionView[], recent: number) {
   return {
-    standing: views.filter(isStanding).map(brief),
-    open: views.filter(isOpen).map(brief),
-    recent: views.slice(-recent).map(brief),
+    standing: views.filter(isStanding).map(indexEntry),
+    open: views.filter(isOpen).map(indexEntry),
+    recent: views.slice(-recent).map(indexEntry),
     count: views.length,
+  };
+}
+
+/** A view back from an index entry (no closing details: the chain has those). */
+export function viewOfEntry(entry: Record<string, unknown>): DecisionView {
+  return {
+    id: String(entry.id),
+    at: String(entry.at ?? ''),
+    agent: String(entry.agent ?? ''),
+    title: String(entry.title ?? ''),
+    why: String(entry.why ?? ''),
+    ...(typeof entry.action === 'string' ? { action: entry.action } : {}),
+    standing: entry.standing === true,
+    tags: Array.isArray(entry.tags) ? entry.tags.filter((t): t is string => typeof t === 'string') : [],
+    status: String(entry.status ?? 'open') as DecisionStatus,
   };
 }

@@ -13,11 +13,12 @@ import type { Transaction } from './transaction.js';
 
 /** The initial content of each state file. */
 export function initialFiles(recent: number): Record<string, string> {
+  const chain = fileHeader(LOGS.decisions.comment, SCHEMA_VERSION, LOGS.decisions.listKey);
   return {
     [FILES.config]: DEFAULT_CONFIG_TEXT,
     [FILES.events]: fileHeader(LOGS.events.comment, SCHEMA_VERSION, LOGS.events.listKey),
-    [FILES.decisions]: fileHeader(LOGS.decisions.comment, SCHEMA_VERSION, LOGS.decisions.listKey),
-    [FILES.decisionsIndex]: decisionIndexText([], recent),
+    [FILES.decisions]: chain,
+    [FILES.decisionsIndex]: decisionIndexText([], recent, Buffer.byteLength(chain)),
     [FILES.backlog]: backlogHeader(),
     [FILES.runtime]: runtimeText(emptyRuntime()),
     [FILES.catches]: CATCH_HEADER,

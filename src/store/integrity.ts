@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { ZodType } from 'zod';
 import { configProblem, DEFAULT_CONFIG, mergeConfig, type Config } from '../core/config.js';
 import { projectDecisions } from '../core/decisions.js';
 import { findOversized, findSecret } from '../core/guards.js';
 import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
-import { findCycle } from '../core/backlog.js';
+import { anyCycle } from '../core/backlog.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { AgentstateError } from '../errors.js';
 import { decisionIndexText } from './decisions-file.js';
@@ -26,6 +27,13 @@ export interface CheckInput {
   stateDir: string; // repo-relative, e.g. ".agentstate"
   current: Map<string, Buffer>;
   previous: Map<string, Buffer>;
+  /**
+   * Content hashes of sealed segments that passed a full check before. A segment never changes,
+   * so its records are not validated again (only their ids are read, for uniqueness).
+   */
+  trusted?: Set<string>;
+  /** Filled with the hashes of segments that passed in full this time. */
+  validated?: string[];
 }
 
 type Rec = Record<string, unknown>;
@@ -57,7 +65,8 @@ export async function checkFiles(input: CheckInput): Promise<Finding[]> {
   }
   checkDecisions(records.decisions ?? [], at(FILES.decisions), findings);
   const index = text(at(FILES.decisionsIndex));
-  if (index !== undefined && index !== decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent)) {
+  const chainBytes = familyPaths(input.current, input.stateDir, FILES.decisions).reduce((sum, path) => sum + (input.current.get(path)?.length ?? 0), 0);
+  if (index !== undefined && index !== decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent, chainBytes)) {
     findings.push({ file: at(FILES.decisionsIndex), message: 'does not match decisions.yaml; run `agentstate doctor --repair` to regenerate it' });
   }
   await checkBacklog(text(at(FILES.backlog)), at(FILES.backlog), config, findings);
@@ -110,9 +119,29 @@ async function parseFamilyFile(family: Family, path: string, text: string): Prom
 async function checkLog(input: CheckInput, family: Family, config: Config, findings: Finding[]): Promise<Rec[]> {
   const seen = new Map<string, string>();
   const out: Rec[] = [];
+  const keep = family.name === 'decisions'; // the chain is projected afterwards; other logs only need their ids
+  const note = (id: string, text: string, path: string, line: number): boolean => {
+    const earlier = seen.get(id);
+    if (earlier === undefined) {
+      seen.set(id, text);
+      return true;
+    }
+    // The same record in a sealed segment and again later (a crash mid-seal, a merge across seals) is harmless.
+    if (earlier !== text) findings.push({ file: path, line, message: `duplicate id ${id} with different content` });
+    return false;
+  };
   for (const path of familyPaths(input.current, input.stateDir, family.active)) {
-    const text = input.current.get(path)?.toString('utf8');
-    if (text === undefined) continue;
+    const bytes = input.current.get(path);
+    if (bytes === undefined) continue;
+    const text = bytes.toString('utf8');
+    const digest = input.trusted && path !== `${input.stateDir}/${family.active}` ? hashOf(bytes) : undefined;
+    if (digest && input.trusted?.has(digest)) {
+      for (const [i, line] of text.split('\n').entries()) {
+        const id = idOfLine(line, family.kind, i);
+        if (id && note(id, line, path, i + 1) && keep) out.push(JSON.parse(line.slice(2)) as Rec);
+      }
+      continue;
+    }
     let file: RecordFile;
     try {
       file = await parseFamilyFile(family, path, text);
@@ -120,7 +149,9 @@ async function checkLog(input: CheckInput, family: Family, config: Config, findi
       findings.push({ file: path, message: ((error as Error).message.split(': ').slice(1).join(': ') || (error as Error).message) + ' (run `agentstate doctor`)' });
       continue;
     }
+    const before = findings.length;
     if (file.torn) findings.push({ file: path, line: file.torn.line, message: 'incomplete last record (a crashed write); `agentstate doctor --repair` sets it aside' });
+    const lines = text.split('\n');
     for (const { value, line } of file.records) {
       const parsed = family.schema.safeParse(value);
       if (!parsed.success) {
@@ -128,21 +159,24 @@ async function checkLog(input: CheckInput, family: Family, config: Config, findi
         findings.push({ file: path, line, message: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}` });
         continue;
       }
-      const id = String(value.id);
-      const serialized = JSON.stringify(value);
-      const earlier = seen.get(id);
-      if (earlier !== undefined) {
-        // The same record in a sealed segment and again later (a crash mid-seal, a merge across seals) is harmless.
-        if (earlier !== serialized) findings.push({ file: path, line, message: `duplicate id ${id} with different content` });
-        continue;
-      }
-      seen.set(id, serialized);
+      if (!note(String(value.id), file.slow ? JSON.stringify(value) : (lines[line - 1] ?? ''), path, line)) continue;
       checkContent(value, path, line, config, findings);
-      out.push(value);
+      if (keep) out.push(value);
     }
+    if (digest && findings.length === before) input.validated?.push(digest);
   }
   return out;
 }
+
+/** The id of a record line as agentstate writes it (id first), without parsing the whole line. */
+function idOfLine(line: string, kind: Family['kind'], index: number): string | undefined {
+  if (kind === 'tsv') return index > 0 && line !== '' ? line.slice(0, line.indexOf('\t')) : undefined;
+  if (!line.startsWith('- {')) return undefined;
+  if (line.startsWith('- {"id":"')) return line.slice(9, line.indexOf('"', 9));
+  return String((JSON.parse(line.slice(2)) as Rec).id);
+}
+
+export const hashOf = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 
 function checkContent(value: Rec, file: string, line: number | undefined, config: Config, findings: Finding[]): void {
   if (value.allow_secret !== true) {
@@ -233,14 +267,8 @@ async function checkBacklog(text: string | undefined, file: string, config: Conf
       if (!ids.has(dep)) findings.push({ file, line, message: `${String(value.id)} depends on unknown task ${dep}` });
     }
   }
-  const all = tasks.map((task) => task.value) as unknown as Parameters<typeof findCycle>[0];
-  for (const { value, line } of tasks) {
-    const cycle = findCycle(all, String(value.id), (value.depends_on as string[] | undefined) ?? []);
-    if (cycle && cycle[0] === value.id) {
-      findings.push({ file, line, message: `dependency cycle: ${cycle.join(' -> ')}` });
-      break;
-    }
-  }
+  const cycle = anyCycle(tasks.map((task) => task.value) as unknown as Parameters<typeof anyCycle>[0]);
+  if (cycle) findings.push({ file, line: ids.get(cycle[0]!), message: `dependency cycle: ${cycle.join(' -> ')}` });
 }
 
 function checkRuntime(text: string | undefined, file: string, findings: Finding[]): void {

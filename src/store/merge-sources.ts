@@ -16,6 +16,8 @@ import { handoffOf } from './snapshot.js';
  */
 export interface MergedSources {
   decisions: DecisionView[];
+  /** Size of the merged chain (segments and active file), for the index's source_bytes. */
+  decisionBytes: number;
   tasks: Task[];
   handoff?: Handoff;
 }
@@ -35,7 +37,7 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
   const trees = { base: read(baseSha), ours: read('HEAD'), theirs: read(theirs) };
   const text = (tree: Map<string, Buffer>, name: string) => tree.get(`${stateDir}/${name}`)?.toString('utf8') ?? '';
 
-  const family = async (file: string, listKey: string): Promise<Rec[]> => {
+  const family = async (file: string, listKey: string): Promise<{ records: Rec[]; bytes: number }> => {
     const stem = file.slice(0, file.lastIndexOf('.'));
     const prefix = `${stateDir}/${ARCHIVE_DIR}/${stem}.`;
     const segments = new Map<string, Buffer>();
@@ -43,6 +45,8 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
     const active = await mergeLogText(text(trees.base, file), text(trees.ours, file), text(trees.theirs, file), 'log', listKey);
     const seen = new Set<string>();
     const records: Rec[] = [];
+    let bytes = Buffer.byteLength(active);
+    for (const bytesOf of segments.values()) bytes += bytesOf.length;
     for (const content of [...[...segments.keys()].sort().map((path) => segments.get(path)!.toString('utf8')), active]) {
       for (const { value } of (await parseRecordText(content, listKey, file)).records) {
         if (seen.has(String(value.id))) continue;
@@ -50,14 +54,15 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
         records.push(value);
       }
     }
-    return records;
+    return { records, bytes };
   };
 
-  const decisions = projectDecisions(await family(LOGS.decisions.file, LOGS.decisions.listKey));
-  const events = await family(LOGS.events.file, LOGS.events.listKey);
+  const chain = await family(LOGS.decisions.file, LOGS.decisions.listKey);
+  const decisions = projectDecisions(chain.records);
+  const events = (await family(LOGS.events.file, LOGS.events.listKey)).records;
   const lastHandoff = [...events].reverse().find((event) => event.type === 'handoff');
   const backlog = await mergeBacklogText(text(trees.base, FILES.backlog), text(trees.ours, FILES.backlog), text(trees.theirs, FILES.backlog));
   const tasks = (await parseRecordText(backlog, 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
-  return { decisions, tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
+  return { decisions, decisionBytes: chain.bytes, tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
 }
 

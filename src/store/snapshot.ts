@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readyTasks } from '../core/backlog.js';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
@@ -5,9 +6,9 @@ import type { Task } from '../core/schemas.js';
 import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
-import { readDecisionViews } from './decisions-file.js';
+import { readDecisionSummary } from './decisions-file.js';
 import { archiveSegments, logPath } from './logs.js';
-import { LOGS } from './layout.js';
+import { LOCKS_DIR, LOGS } from './layout.js';
 import { readRuntime } from './runtime-file.js';
 import { lastRecords } from './tail.js';
 import type { StateContext } from './context.js';
@@ -26,9 +27,36 @@ export function recentEvents(context: StateContext, count: number, accept: (reco
   return found;
 }
 
+const HANDOFF = '"type":"handoff"';
+const isHandoff = (event: Rec) => event.type === 'handoff';
+
+/**
+ * The latest handoff: the active log first, then the sealed segments, newest first. A segment
+ * never changes, so which of them hold no handoff is remembered (locally, git-ignored) and they are
+ * not read again: without that, a project with no handoff would read every segment on every resume.
+ */
 export function latestHandoff(context: StateContext): Handoff | undefined {
-  const [record] = recentEvents(context, 1, (event) => event.type === 'handoff', '"type":"handoff"');
-  return record ? handoffOf(record) : undefined;
+  const [active] = lastRecords(logPath(context, 'events'), 1, isHandoff, HANDOFF);
+  if (active) return handoffOf(active);
+  const memoPath = context.path(LOCKS_DIR, 'segments-without-handoff');
+  const without = new Set(existsSync(memoPath) ? readFileSync(memoPath, 'utf8').split('\n') : []);
+  const learned: string[] = [];
+  let found: Rec | undefined;
+  for (const segment of archiveSegments(context, LOGS.events.file).reverse()) {
+    const name = basename(segment);
+    if (without.has(name)) continue;
+    [found] = lastRecords(segment, 1, isHandoff, HANDOFF);
+    if (found) break;
+    learned.push(name);
+  }
+  if (learned.length && existsSync(context.lockDir)) {
+    try {
+      appendFileSync(memoPath, learned.map((name) => `${name}\n`).join(''));
+    } catch {
+      /* a memo only */
+    }
+  }
+  return found ? handoffOf(found) : undefined;
 }
 
 export function handoffOf(record: Rec): Handoff {
@@ -80,14 +108,14 @@ export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Ha
 
 /** Everything the briefing shows, read from the state files (tails only for the logs). */
 export async function buildSnapshot(context: StateContext, options: SnapshotOptions): Promise<Snapshot> {
-  const views = await readDecisionViews(context);
+  const decisions = await readDecisionSummary(context, context.config.decisions.recent);
   const tasks = await readBacklog(context, { validate: false });
   const head = context.repo ? readHead(context.repo) : {};
   const handoff = latestHandoff(context);
   const limit = (n: number) => (options.full ? Infinity : n);
   const resume = options.mode === 'resume';
   const match = options.focus ? focusMatcher(options.focus) : undefined;
-  const closed = views.filter((view) => !isOpen(view) && !isStanding(view) && (!match || match.decision(view)));
+  const closed = decisions.recent.filter((view) => !isOpen(view) && !isStanding(view) && (!match || match.decision(view)));
   const runtime = resume ? readRuntime(context) : undefined;
   if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
   const eventCount = options.full ? 1_000_000 : 10;
@@ -96,13 +124,13 @@ export async function buildSnapshot(context: StateContext, options: SnapshotOpti
     generatedAt: new Date().toISOString(),
     repo: { name: basename(context.repo?.root ?? context.root), ...head },
     ...(handoff ? { handoff } : {}),
-    openDecisions: views.filter(isOpen),
-    standing: views.filter(isStanding),
+    openDecisions: decisions.open,
+    standing: decisions.standing,
     ...(runtime ? { runtime } : {}),
     nextTasks: readyTasks(tasks)
       .filter((task) => !match || match.task(task))
       .slice(0, limit(resume ? 10 : 5)),
-    recentDecisions: resume ? closed.slice(-limit(context.config.decisions.recent)) : [],
+    recentDecisions: resume ? closed : [],
     recentEvents: events.map(toEventView),
     warnings: [],
   };

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { changedPaths } from '../git/commit.js';
-import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
+import { ARCHIVE_DIR, BOOT_FILE, FILES, LOCKS_DIR } from './layout.js';
 import type { StateContext } from './context.js';
 
 /** The state files as the working tree, the index or HEAD holds them, keyed by repo-relative path. */
@@ -40,4 +40,21 @@ export function uncommittedStatePaths(context: StateContext): string[] {
   if (!context.repo) return [];
   const candidates = [context.stateDir, join(context.root, BOOT_FILE), join(context.root, '.gitattributes')].map((path) => context.display(path));
   return changedPaths(context.repo, candidates).filter((path) => !/(^|\/)\.locks\/|\.corrupt-|\.tmp$/.test(path));
+}
+
+/** Hashes of sealed segments that passed a full check (local, git-ignored: never trusted from a clone). */
+const segmentCachePath = (context: StateContext) => context.path(LOCKS_DIR, 'checked-segments');
+
+export function readSegmentCache(context: StateContext): Set<string> {
+  try {
+    return new Set(readFileSync(segmentCachePath(context), 'utf8').split('\n').filter((line) => /^[0-9a-f]{40}$/.test(line)));
+  } catch {
+    return new Set();
+  }
+}
+
+export function writeSegmentCache(context: StateContext, known: Set<string>, validated: string[]): void {
+  const fresh = validated.filter((digest) => !known.has(digest));
+  if (fresh.length === 0 || !existsSync(context.lockDir)) return;
+  writeFileSync(segmentCachePath(context), [...known, ...fresh].join('\n') + '\n');
 }

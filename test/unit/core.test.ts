@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCycle, readyTasks } from '../../src/core/backlog.js';
+import { anyCycle, findCycle, readyTasks } from '../../src/core/backlog.js';
 import { focusMatcher, render, type Snapshot } from '../../src/core/briefing.js';
 import { withImport, withSessionHook } from '../../src/core/claude-settings.js';
 import { mergeConfig, configProblem, DEFAULT_CONFIG } from '../../src/core/config.js';
@@ -213,5 +213,13 @@ describe('git config reading', () => {
     ['[user]\n\tname = "esc\\"aped"\n', null],
   ])('reads %j', (text, expected) => {
     expect(userNameIn(text)).toBe(expected);
+  });
+});
+
+describe('anyCycle', () => {
+  it('finds a cycle anywhere in the graph, or none', () => {
+    expect(anyCycle([task('t-a', 'P1', 'open', ['t-b']), task('t-b', 'P1', 'open', ['t-c']), task('t-c', 'P1', 'open', ['t-a'])])).toEqual(['t-a', 't-b', 't-c', 't-a']);
+    expect(anyCycle([task('t-a', 'P1', 'open', ['t-b']), task('t-b', 'P1'), task('t-c', 'P1', 'open', ['t-a', 't-b'])])).toBeUndefined();
+    expect(anyCycle([task('t-x', 'P1', 'open', ['t-x'])])).toEqual(['t-x', 't-x']);
   });
 });

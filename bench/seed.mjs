@@ -1,0 +1,60 @@
+// Seed large states quickly, laid out as agentstate would have written them (the benchmark
+// measures commands on them, not the seeding).
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+function sh(cwd, command, args) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+export function seedEvents(dir, count) {
+  const lines = [];
+  const start = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const id = `ev-${i.toString(32).padStart(10, '0')}`;
+    const at = new Date(start + i * 1000).toISOString();
+    lines.push(`- {"id":"${id}","at":"${at}","type":"note","agent":"seed","commit":"0123456789ab","summary":"seeded event number ${i} for the benchmark"}\n`);
+  }
+  // Lay the records out as agentstate would have: sealed 1 MiB segments, then the active file.
+  const header = '# agentstate event log: append-only, one event per line. Add with `agentstate log`.\nschema: 1\nevents:\n';
+  const archive = join(dir, '.agentstate', 'archive');
+  let chunk = [];
+  let bytes = 0;
+  let segment = 0;
+  for (const line of lines) {
+    chunk.push(line);
+    bytes += line.length;
+    if (bytes > 1_048_576) {
+      mkdirSync(archive, { recursive: true });
+      writeFileSync(join(archive, `events.20250101T${String(segment++).padStart(6, '0')}Z.bench0.yaml`), header + chunk.join(''));
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  writeFileSync(join(dir, '.agentstate', 'events.yaml'), header + chunk.join(''));
+  sh(dir, 'git', ['add', '.agentstate']);
+  sh(dir, 'git', ['commit', '-q', '-m', `seed ${count} events`]);
+}
+
+/** Decisions (one in ten left open) and tasks (a third open), appended to the active files. */
+export function seedLargeState(dir, count, taskCount) {
+  const decisions = [];
+  const start = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const at = new Date(start + i * 1000).toISOString();
+    const id = `d-${i.toString(32).padStart(10, '0')}`;
+    decisions.push(`- {"id":"${id}","at":"${at}","kind":"decision","title":"decision ${i}","why":"benchmark","standing":false,"agent":"seed"}\n`);
+    if (i % 10 !== 0) decisions.push(`- {"id":"d-o${i.toString(32).padStart(9, '0')}","at":"${at}","kind":"outcome","decision":"${id}","status":"done","agent":"seed"}\n`);
+  }
+  appendFileSync(join(dir, '.agentstate', 'decisions.yaml'), decisions.join(''));
+  const tasks = [];
+  for (let i = 0; i < taskCount; i++) {
+    const at = new Date(start + i * 1000).toISOString();
+    tasks.push(`- {"id":"t-${i.toString(32).padStart(10, '0')}","title":"task ${i}","status":"${i % 3 ? 'done' : 'open'}","priority":"P${i % 4}","version":1,"created":"${at}","updated":"${at}"}\n`);
+  }
+  appendFileSync(join(dir, '.agentstate', 'backlog.yaml'), tasks.join(''));
+  return { decisions: count, tasks: taskCount };
+}

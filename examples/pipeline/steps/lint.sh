@@ -1,0 +1,4 @@
+#!/bin/sh
+# The lint step of the example: it succeeds unless FAIL names it.
+sleep 0.2
+[ "$FAIL" != "lint" ]
