@@ -4,7 +4,7 @@ import { catchSchema } from '../core/schemas.js';
 import { openContext } from '../store/context.js';
 import { appendCatchRow, catchExists, onceId } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
-import { nowIso, validated } from './shared.js';
+import { appended, nowIso, validated } from './shared.js';
 
 export interface CatchOptions {
   outcome?: string;
@@ -32,11 +32,5 @@ export const run: CommandRun<CatchOptions> = async ({ args, options, globals }) 
     tx.describe(`${control}: ${caught}`, row.id);
     return { id: row.id, existing: false };
   });
-  return {
-    data: { ...result, ...(result.existing ? {} : { catch: row }), commit, warnings: context.warnings },
-    quiet: result.id,
-    warnings: context.warnings,
-    notes: result.existing ? [`already recorded with --once ${options.once}; nothing written`] : [],
-    human: () => result.id,
-  };
+  return appended(context, result, { kind: 'catch', value: row }, commit, options.once);
 };

@@ -2,7 +2,7 @@ import type { CommandRun } from '../command.js';
 import { openContext } from '../store/context.js';
 import { readCatches } from '../store/logs.js';
 import { table } from '../output.js';
-import { parseCount, parseWhen } from './shared.js';
+import { query } from './shared.js';
 
 export interface CatchesOptions {
   control?: string;
@@ -19,21 +19,12 @@ export const run: CommandRun<CatchesOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   // A read-only command: `--agent NAME` anywhere on the line is the filter.
   const agent = options.agent ?? globals.agent;
-  const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
-  const until = options.until ? parseWhen(options.until, '--until') : Infinity;
-  const limit = parseCount(options.limit, '--limit');
-  const needle = options.grep?.toLowerCase();
-  let rows = readCatches(context)
-    .rows.map((row) => row.value)
-    .filter((row) => {
-      const at = Date.parse(row.at);
-      if (at < since || at > until) return false;
-      if (options.control && row.control !== options.control) return false;
-      if (agent && row.agent !== agent) return false;
-      if (options.outcome && row.outcome !== options.outcome) return false;
-      return !needle || Object.values(row).some((value) => value.toLowerCase().includes(needle));
-    });
-  if (limit !== undefined) rows = limit === 0 ? [] : rows.slice(-limit);
+  const rows = query(
+    readCatches(context).rows.map((row) => row.value),
+    options,
+    { at: (row) => row.at, text: (row) => Object.values(row).join('\t') },
+    (row) => (!options.control || row.control === options.control) && (!agent || row.agent === agent) && (!options.outcome || row.outcome === options.outcome),
+  );
   return {
     data: { catches: rows, count: rows.length, warnings: context.warnings },
     warnings: context.warnings,

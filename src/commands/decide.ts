@@ -5,7 +5,7 @@ import { openContext } from '../store/context.js';
 import { appendDecisionRecord } from '../store/decisions-file.js';
 import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
-import { nowIso, validated } from './shared.js';
+import { appended, nowIso, validated } from './shared.js';
 
 export interface DecideOptions {
   why?: string;
@@ -43,11 +43,5 @@ export const run: CommandRun<DecideOptions> = async ({ args, options, globals })
     tx.describe(title ?? '', record.id);
     return { id: record.id, existing: false };
   });
-  return {
-    data: { ...result, ...(result.existing ? {} : { decision: record }), commit, warnings: context.warnings },
-    quiet: result.id,
-    warnings: context.warnings,
-    notes: result.existing ? [`already decided with --once ${options.once}; nothing written`] : [],
-    human: () => result.id,
-  };
+  return appended(context, result, { kind: 'decision', value: record }, commit, options.once);
 };

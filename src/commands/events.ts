@@ -2,7 +2,7 @@ import type { CommandRun } from '../command.js';
 import { openContext } from '../store/context.js';
 import { readLog } from '../store/logs.js';
 import { table } from '../output.js';
-import { parseCount, parseWhen } from './shared.js';
+import { query } from './shared.js';
 
 export interface EventsOptions {
   since?: string;
@@ -18,21 +18,13 @@ export const run: CommandRun<EventsOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   // A read-only command: `--agent NAME` anywhere on the line is the filter.
   const agent = options.agent ?? globals.agent;
-  const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
-  const until = options.until ? parseWhen(options.until, '--until') : Infinity;
-  const limit = parseCount(options.limit, '--limit');
-  const needle = options.grep?.toLowerCase();
   const { records } = await readLog(context, 'events');
-  let events = records
-    .map((record) => record.value)
-    .filter((event) => {
-      const at = Date.parse(String(event.at));
-      if (at < since || at > until) return false;
-      if (options.type && event.type !== options.type) return false;
-      if (agent && event.agent !== agent) return false;
-      return !needle || JSON.stringify(event).toLowerCase().includes(needle);
-    });
-  if (limit !== undefined) events = limit === 0 ? [] : events.slice(-limit);
+  const events = query(
+    records.map((record) => record.value),
+    options,
+    { at: (event) => String(event.at), text: (event) => JSON.stringify(event) },
+    (event) => (!options.type || event.type === options.type) && (!agent || event.agent === agent),
+  );
   return {
     data: { events, count: events.length, warnings: context.warnings },
     warnings: context.warnings,

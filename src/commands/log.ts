@@ -7,7 +7,7 @@ import { readAttachment, storeBlob } from '../store/blobs.js';
 import { openContext } from '../store/context.js';
 import { appendLogRecord, findOnce } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
-import { nowIso, parseKeyValues, validated } from './shared.js';
+import { appended, nowIso, parseKeyValues, validated } from './shared.js';
 
 export interface LogOptions {
   type?: string;
@@ -52,11 +52,5 @@ export const run: CommandRun<LogOptions> = async ({ args, options, globals }) =>
     tx.describe(summary ?? '', record.id);
     return { id: record.id, existing: false };
   });
-  return {
-    data: { ...result, ...(result.existing ? {} : { event: record }), commit, warnings: context.warnings },
-    quiet: result.id,
-    warnings: context.warnings,
-    notes: result.existing ? [`already logged with --once ${options.once}; nothing written`] : [],
-    human: () => result.id,
-  };
+  return appended(context, result, { kind: 'event', value: record }, commit, options.once);
 };

@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import { findOversized, findSecret } from '../core/guards.js';
 import { describeIssue } from '../core/schemas.js';
+import type { CommandOutput } from '../command.js';
 import { usageError } from '../errors.js';
 import type { StateContext } from '../store/context.js';
 
@@ -87,4 +88,41 @@ export function age(iso: string | undefined, now = Date.now()): string {
 export function commitNote(commit: { status: string; sha?: string }): string {
   if (commit.status === 'committed' && commit.sha) return ` (commit ${commit.sha.slice(0, 7)})`;
   return '';
+}
+
+export interface QueryOptions {
+  since?: string;
+  until?: string;
+  grep?: string;
+  limit?: string;
+}
+
+/** The filters every query command shares: a time window, a text, the last N. Newest last. */
+export function query<T>(items: T[], options: QueryOptions, fields: { at: (item: T) => string; text: (item: T) => string }, keep: (item: T) => boolean): T[] {
+  const since = options.since ? parseWhen(options.since, '--since') : -Infinity;
+  const until = options.until ? parseWhen(options.until, '--until') : Infinity;
+  const limit = parseCount(options.limit, '--limit');
+  const needle = options.grep?.toLowerCase();
+  const kept = items.filter((item) => {
+    const at = Date.parse(fields.at(item));
+    return at >= since && at <= until && keep(item) && (!needle || fields.text(item).toLowerCase().includes(needle));
+  });
+  return limit === undefined ? kept : limit === 0 ? [] : kept.slice(-limit);
+}
+
+/** The output of a command that appended a record, or found it already there by its --once key. */
+export function appended(
+  context: StateContext,
+  result: { id: string; existing: boolean },
+  record: { kind: string; value: object },
+  commit: unknown,
+  once: string | undefined,
+): CommandOutput {
+  return {
+    data: { ...result, ...(result.existing ? {} : { [record.kind]: record.value }), commit, warnings: context.warnings },
+    quiet: result.id,
+    warnings: context.warnings,
+    notes: result.existing ? [`already recorded with --once ${once}; nothing written`] : [],
+    human: () => result.id,
+  };
 }

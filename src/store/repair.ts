@@ -2,8 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { parseRecordLine } from '../core/line-format.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
-import { readTreeFiles } from '../git/blobs.js';
-import { hasHead } from '../git/blobs.js';
+import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { setAside } from './durable.js';
 import { ARCHIVE_DIR, FILES, LOCKS_DIR } from './layout.js';
 import { parseRecordText } from './record-file.js';
