@@ -1,9 +1,12 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CommandRun } from '../command.js';
 import { failure } from '../errors.js';
+import { rewrittenSince } from '../git/history.js';
+import { readHead } from '../git/repo.js';
 import { bootStatus, blockDigestProblem } from '../store/boot-file.js';
-import { openContext } from '../store/context.js';
+import { openContext, type StateContext } from '../store/context.js';
 import { checkFiles, format, type Finding } from '../store/integrity.js';
-import { BOOT_FILE } from '../store/layout.js';
+import { BOOT_FILE, FILES, LOCKS_DIR } from '../store/layout.js';
 import { headFiles, indexFiles, readSegmentCache, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
 
 export interface CheckOptions {
@@ -31,6 +34,7 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
     const status = await bootStatus(context);
     if (!status.fresh) findings.push({ file: bootFile, message: `${status.reason}; run \`agentstate boot\`` });
   }
+  if (!options.staged && context.repo) findings.push(...historyFindings(context));
   const lines = findings.map(format);
   return {
     data: { ok: findings.length === 0, findings, warnings: context.warnings },
@@ -40,3 +44,19 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
     human: () => (lines.length ? lines.join('\n') : `ok: ${current.size} state files checked`),
   };
 };
+
+/**
+ * Commits since the last check point that changed or removed a record. The check point is the
+ * HEAD of the last clean check, kept locally (git-ignored), so each commit is looked at once.
+ */
+function historyFindings(context: StateContext): Finding[] {
+  const repo = context.repo!;
+  const head = readHead(repo).sha;
+  if (!head) return [];
+  const pointFile = context.path(LOCKS_DIR, 'check-point');
+  const from = existsSync(pointFile) ? readFileSync(pointFile, 'utf8').trim() : undefined;
+  const logs = [FILES.events, FILES.decisions, FILES.catches].map((name) => context.display(context.path(name)));
+  const found = from && from !== head ? (rewrittenSince(repo.root, from, { logs, archive: context.display(context.path('archive')) }) ?? []) : [];
+  if (found.length === 0 && existsSync(context.lockDir)) writeFileSync(pointFile, `${head}\n`);
+  return found.map((finding) => ({ file: finding.file, message: `commit ${finding.commit.slice(0, 7)} changed or removed record ${finding.id} (append-only)` }));
+}

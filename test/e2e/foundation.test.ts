@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, write
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, commitCount, filesOf, git, gitRepo, json, pyYaml, read, stateRepo, tempDir } from '../helpers/cli.js';
+import { BIN, baseEnv, cli, cliAsync, commitCount, filesOf, git, gitRepo, json, pyYaml, read, stateRepo, tempDir } from '../helpers/cli.js';
 
 const EVENTS = '.agentstate/events.yaml';
 const CATCHES = '.agentstate/catch-log.tsv';
@@ -349,6 +349,15 @@ describe('output', () => {
       const run = cli(dir, args);
       expect(() => JSON.parse(run.stdout), args.join(' ')).not.toThrow();
     }
+  });
+
+  it('colors on a terminal, and never with NO_COLOR', () => {
+    const dir = stateRepo();
+    cli(dir, ['backlog', 'add', 'urgent', '--priority', 'P0']);
+    const onTty = (env: Record<string, string | undefined>) =>
+      spawnSync('script', ['-qc', `"${process.execPath}" "${BIN}" backlog list`, '/dev/null'], { cwd: dir, env: baseEnv(env), encoding: 'utf8' }).stdout;
+    expect(onTty({ NO_COLOR: undefined, TERM: 'xterm' })).toContain('\u001b[');
+    expect(onTty({ NO_COLOR: '1', TERM: 'xterm' })).not.toContain('\u001b[');
   });
 
   it('--quiet prints only the id', () => {

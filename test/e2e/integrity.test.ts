@@ -227,3 +227,27 @@ describe('migrate', () => {
     expect(existsSync(join(dir, EVENTS))).toBe(true);
   });
 });
+
+describe('append-only through history', () => {
+  it('flags a commit since the last check point that rewrote a record, and not a seal', () => {
+    const dir = seeded();
+    expect(check(dir).code).toBe(0); // sets the check point
+    writeFileSync(join(dir, EVENTS), read(dir, EVENTS).replace('"summary":"two"', '"summary":"rewritten and committed"'));
+    git(dir, 'commit', '-qam', 'sneaky history rewrite');
+    cli(dir, ['log', 'an honest one after it']);
+    const run = check(dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/events\.yaml: commit [0-9a-f]{7} changed or removed record ev-\w+ \(append-only\)/);
+  });
+
+  it('a seal moves records into archive/ without a finding', () => {
+    const dir = seeded();
+    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 1048576', 'seal_bytes: 700'));
+    git(dir, 'commit', '-qam', 'small seals');
+    expect(check(dir).code).toBe(0);
+    for (let i = 0; i < 6; i++) cli(dir, ['log', `filler ${i} ${'x'.repeat(40)}`]);
+    expect(readdirSync(join(dir, '.agentstate/archive')).length).toBeGreaterThan(0);
+    const run = check(dir);
+    expect(run.code, run.stdout).toBe(0);
+  });
+});
