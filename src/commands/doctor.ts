@@ -1,11 +1,11 @@
-import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
 import type { CommandRun } from '../command.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { deferReason } from '../git/commit.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
-import { DEFERRED_FILE, LOCKS_DIR } from '../store/layout.js';
+import { DEFERRED_FILE, FILES, LOCKS_DIR } from '../store/layout.js';
 import { uncommittedStatePaths } from '../store/state-files.js';
 import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
@@ -42,7 +42,8 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const files = present ? await inspectFiles(context) : [];
   const damaged = files.filter((file) => file.problem);
   add('state files', damaged.length === 0, damaged.length ? damaged.map((f) => `${context.display(f.path)}${f.line ? `:${f.line}` : ''}: ${f.problem}`).join('; ') : `${files.length} readable`);
-  add('schema versions', true, `current schema ${SCHEMA_VERSION}`);
+  const old = present ? olderSchemas(context.stateDir) : [];
+  add('schema versions', old.length === 0, old.length ? `older schema in ${old.join(', ')}; run \`agentstate migrate\`` : `all at schema ${SCHEMA_VERSION}`);
   const holder = readHolder(context.path(LOCKS_DIR, 'state.lock'));
   const stale = staleLock(context);
   add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
@@ -106,4 +107,17 @@ function freeBytes(dir: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** State files that declare a schema older than this version (or none). */
+function olderSchemas(stateDir: string): string[] {
+  const older: string[] = [];
+  for (const name of [FILES.config, FILES.events, FILES.decisions, FILES.backlog, FILES.runtime]) {
+    const path = join(stateDir, name);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8').slice(0, 4096);
+    const declared = /^\s*"?schema"?\s*:\s*(\d+)/m.exec(text)?.[1];
+    if (declared === undefined || Number(declared) < SCHEMA_VERSION) older.push(name);
+  }
+  return older;
 }

@@ -49,6 +49,15 @@ export async function migrateFiles(tx: Transaction): Promise<string[]> {
       writes.push([runtimePath, runtimeText(parsed.data)]);
     }
   }
+  const configPath = context.path(FILES.config);
+  if (existsSync(configPath)) {
+    // config.yaml is the user's: only its schema line changes, comments and order stay.
+    const text = readFileSync(configPath, 'utf8');
+    const declared = /^schema:\s*(\d+)\s*$/m.exec(text);
+    if (!declared || Number(declared[1]) < SCHEMA_VERSION) {
+      writes.push([configPath, declared ? text.replace(declared[0], `schema: ${SCHEMA_VERSION}`) : `schema: ${SCHEMA_VERSION}\n${text}`]);
+    }
+  }
   for (const [path, content] of writes) tx.replace(path, content);
   return writes.map(([path]) => context.display(path));
 }

@@ -215,6 +215,7 @@ describe('migrate', () => {
     expect(events.map((e) => [e.type, e.summary])).toEqual([['note', 'first event of the prototype'], ['deploy', 'deployed v0.1']]);
     expect(json<{ fields: Record<string, unknown> }>(cli(dir, ['state', 'get', '--json'])).fields).toEqual({ phase: 'prototype', attempts: 2 });
 
+    expect(cli(dir, ['doctor']).stdout).toMatch(/FAIL schema versions: older schema in .*events\.yaml.*run `agentstate migrate`/);
     const count = Number(git(dir, 'rev-list', '--count', 'HEAD').trim());
     const run = cli(dir, ['migrate']);
     expect(run.code, run.stderr).toBe(0);
@@ -224,6 +225,8 @@ describe('migrate', () => {
     expect(read(dir, EVENTS)).toContain('"at":"2025-06-01T10:00:00.000Z"');
     expect(JSON.parse(read(dir, '.agentstate/runtime.json'))).toMatchObject({ schema: 1, version: 0, fields: { phase: 'prototype' } });
     expect(cli(dir, ['migrate']).stdout).toMatch(/nothing to migrate/);
+    expect(cli(dir, ['doctor']).stdout).toMatch(/ok {3}schema versions: all at schema 1/);
+    expect(read(dir, '.agentstate/config.yaml')).toContain('# agentstate settings (prototype, schema 0)\nschema: 1\n');
     expect(existsSync(join(dir, EVENTS))).toBe(true);
   });
 });
