@@ -1,12 +1,11 @@
 import type { CommandRun } from '../command.js';
-import { newId, resolveIdPrefix } from '../core/ids.js';
 import { decisionRecordSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
-import { appendDecisionRecord, readDecisionViews } from '../store/decisions-file.js';
+import { appendDecisionRecord } from '../store/decisions-file.js';
 import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
-import { nowIso, validated } from './shared.js';
+import { closingRecord, decisionToClose, validated } from './shared.js';
 
 export interface OutcomeOptions {
   note?: string;
@@ -20,21 +19,14 @@ export const run: CommandRun<OutcomeOptions> = async ({ args, options, globals }
   const { result, commit } = await mutate(context, 'outcome', async (tx) => {
     const existing = options.once ? findOnce(context, 'decisions', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
-    const views = await readDecisionViews(context);
-    const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
-    const view = views.find((candidate) => candidate.id === id)!;
+    const view = await decisionToClose(context, idText);
+    const id = view.id;
     if (view.standing) throw usageError(`${id} is a standing order: it has no outcome`, `end it with \`agentstate revoke ${id} --why "…"\``);
     if (view.closed) throw usageError(`${id} is already closed (${view.status} at ${view.closed.at})`, 'nothing was written; an outcome is recorded once');
     const record = validated(context, decisionRecordSchema, {
-      id: newId('decision'),
-      at: nowIso(),
-      kind: 'outcome',
-      decision: id,
+      ...closingRecord(context, 'outcome', id, options.once),
       status,
       ...(options.note ? { note: options.note } : {}),
-      agent: context.agent(),
-      ...(context.session() ? { session: context.session() } : {}),
-      ...(options.once ? { once: options.once } : {}),
     });
     await appendDecisionRecord(tx, record);
     tx.describe(`${id} ${status}: ${view.title}`, record.id);

@@ -1,12 +1,11 @@
 import type { CommandRun } from '../command.js';
-import { newId, resolveIdPrefix } from '../core/ids.js';
 import { decisionRecordSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
-import { appendDecisionRecord, readDecisionViews } from '../store/decisions-file.js';
+import { appendDecisionRecord } from '../store/decisions-file.js';
 import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/transaction.js';
-import { nowIso, validated } from './shared.js';
+import { closingRecord, decisionToClose, validated } from './shared.js';
 
 export interface RevokeOptions {
   why?: string;
@@ -20,21 +19,11 @@ export const run: CommandRun<RevokeOptions> = async ({ args, options, globals })
   const { result, commit } = await mutate(context, 'revoke', async (tx) => {
     const existing = options.once ? findOnce(context, 'decisions', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
-    const views = await readDecisionViews(context);
-    const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
-    const view = views.find((candidate) => candidate.id === id)!;
+    const view = await decisionToClose(context, idText);
+    const id = view.id;
     if (!view.standing) throw usageError(`${id} is not a standing order`, `record what came of it with \`agentstate outcome ${id} done|failed|abandoned\``);
     if (view.closed) throw usageError(`${id} was already revoked at ${view.closed.at}`, 'nothing was written');
-    const record = validated(context, decisionRecordSchema, {
-      id: newId('decision'),
-      at: nowIso(),
-      kind: 'revoke',
-      decision: id,
-      why: options.why,
-      agent: context.agent(),
-      ...(context.session() ? { session: context.session() } : {}),
-      ...(options.once ? { once: options.once } : {}),
-    });
+    const record = validated(context, decisionRecordSchema, { ...closingRecord(context, 'revoke', id, options.once), why: options.why });
     await appendDecisionRecord(tx, record);
     tx.describe(`${id}: ${view.title}`, record.id);
     return { id: record.id, decision: id, title: view.title, existing: false };

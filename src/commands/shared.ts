@@ -2,6 +2,9 @@ import type { ZodType } from 'zod';
 import { findOversized, findSecret } from '../core/guards.js';
 import { describeIssue } from '../core/schemas.js';
 import type { CommandOutput } from '../command.js';
+import type { DecisionView } from '../core/decisions.js';
+import { newId, resolveIdPrefix } from '../core/ids.js';
+import { readDecisionViews } from '../store/decisions-file.js';
 import { usageError } from '../errors.js';
 import type { StateContext } from '../store/context.js';
 
@@ -124,5 +127,25 @@ export function appended(
     warnings: context.warnings,
     notes: result.existing ? [`already recorded with --once ${once}; nothing written`] : [],
     human: () => result.id,
+  };
+}
+
+/** The decision a closing record (outcome, revoke) is about, by unique id prefix; exit 3 when unknown. */
+export async function decisionToClose(context: StateContext, idText: string): Promise<DecisionView> {
+  const views = await readDecisionViews(context);
+  const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
+  return views.find((view) => view.id === id)!;
+}
+
+/** The fields every closing record carries. */
+export function closingRecord(context: StateContext, kind: 'outcome' | 'revoke', decision: string, once: string | undefined) {
+  return {
+    id: newId('decision'),
+    at: nowIso(),
+    kind,
+    decision,
+    agent: context.agent(),
+    ...(context.session() ? { session: context.session() } : {}),
+    ...(once ? { once } : {}),
   };
 }
