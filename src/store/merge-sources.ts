@@ -1,7 +1,10 @@
 import { projectDecisions, type DecisionView } from '../core/decisions.js';
 import { taskSchema, type Task } from '../core/schemas.js';
 import type { Handoff } from '../core/briefing.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readTreeFiles } from '../git/blobs.js';
+import { findRepo } from '../git/repo.js';
 import { git } from '../git/run.js';
 import { ARCHIVE_DIR, FILES, LOGS } from './layout.js';
 import { mergeBacklogText, mergeLogText } from './merge-files.js';
@@ -11,8 +14,8 @@ import { handoffOf } from './snapshot.js';
 /**
  * The merged sources of the derived files, computed inside a merge: git merges decisions-index.yaml
  * before decisions.yaml (and writes the work tree only at the end), so the derived drivers merge
- * the sources themselves, from ours (HEAD), theirs (GITHEAD_<sha>, which git sets for merges and
- * pulls) and their merge base, exactly as the source drivers do.
+ * the sources themselves, from ours (HEAD), theirs and their base (see otherSide), exactly as the
+ * source drivers do.
  */
 export interface MergedSources {
   decisions: DecisionView[];
@@ -24,15 +27,32 @@ export interface MergedSources {
 
 type Rec = Record<string, unknown>;
 
-export function theirsCommit(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * The other side of the merge in progress and the base to merge against: for a merge or a pull,
+ * GITHEAD_<sha> and the merge base; for a rebase, the commit being replayed (the last `pick` in
+ * rebase-merge/done) and its parent.
+ */
+export function otherSide(repoRoot: string, env: NodeJS.ProcessEnv = process.env): { theirs: string; base: string } | undefined {
   const key = Object.keys(env).find((name) => /^GITHEAD_[0-9a-f]{40,64}$/.test(name));
-  return key?.slice('GITHEAD_'.length);
+  if (key) {
+    const theirs = key.slice('GITHEAD_'.length);
+    return { theirs, base: git(repoRoot, ['merge-base', 'HEAD', theirs]).stdout.trim() };
+  }
+  const repo = findRepo(repoRoot);
+  const done = repo ? join(repo.gitDir, 'rebase-merge', 'done') : undefined;
+  if (!done || !existsSync(done)) return undefined;
+  const last = readFileSync(done, 'utf8').trim().split('\n').filter((line) => /^(p|pick|r|reword|e|edit|s|squash|f|fixup)\s/.test(line)).pop();
+  const picked = last?.split(/\s+/)[1];
+  if (!picked) return undefined;
+  const theirs = git(repoRoot, ['rev-parse', '--verify', '--quiet', `${picked}^{commit}`]).stdout.trim();
+  const base = git(repoRoot, ['rev-parse', '--verify', '--quiet', `${picked}^`]).stdout.trim();
+  return theirs ? { theirs, base } : undefined;
 }
 
 export async function mergedSources(repoRoot: string, stateDir: string): Promise<MergedSources | undefined> {
-  const theirs = theirsCommit();
-  if (!theirs) return undefined;
-  const baseSha = git(repoRoot, ['merge-base', 'HEAD', theirs]).stdout.trim();
+  const side = otherSide(repoRoot);
+  if (!side) return undefined;
+  const { theirs, base: baseSha } = side;
   const read = (rev: string) => (rev ? readTreeFiles(repoRoot, rev, [stateDir]) : new Map<string, Buffer>());
   const trees = { base: read(baseSha), ours: read('HEAD'), theirs: read(theirs) };
   const text = (tree: Map<string, Buffer>, name: string) => tree.get(`${stateDir}/${name}`)?.toString('utf8') ?? '';

@@ -214,3 +214,25 @@ describe('merging state across clones', () => {
     expect(read(bob, '.agentstate/backlog.yaml')).toMatch(/^<<<<<<< ours/m);
   });
 });
+
+describe('rebasing state', () => {
+  it('git pull --rebase replays state changes without a conflict, and check passes', () => {
+    const { alice, bob } = cluster(['alice', 'bob']);
+    const shared = ok(alice, 'decide', 'shared plan', '--why', 'x');
+    push(alice);
+    expect(pull(bob).status).toBe(0);
+    const ids = [ok(alice, 'log', 'alice'), ok(alice, 'decide', 'alice d', '--why', 'a')];
+    ok(alice, 'backlog', 'add', 'alice task');
+    push(alice);
+    const mine = [ok(bob, 'log', 'bob'), ok(bob, '--quiet', 'outcome', shared, 'done')];
+    ok(bob, 'backlog', 'add', 'bob task');
+    const rebase = spawnSync('git', ['pull', '-q', '--rebase', 'origin', 'main'], { cwd: bob, encoding: 'utf8' });
+    expect(rebase.status, rebase.stdout + rebase.stderr).toBe(0);
+    noConflictMarkers(bob);
+    expectOnceEach(bob, 'events', [ids[0]!, mine[0]!]);
+    expectOnceEach(bob, 'decisions', [shared, ids[1]!, mine[1]!]);
+    expect(tasks(bob).map((task) => task.title).sort()).toEqual(['alice task', 'bob task']);
+    const check = cli(bob, ['check']);
+    expect(check.code, check.stdout).toBe(0);
+  });
+});
