@@ -56,7 +56,7 @@ function stats(samples) {
 }
 const round = (n) => Math.round(n * 10) / 10;
 
-/** Run `step(i)` `RUNS` times after `warm` warm-up runs; each returns ms. */
+/** Run `step(i)` `runs` times after `warm` warm-up runs; each returns ms. */
 function measure(step, runs = RUNS, warm = 2) {
   for (let i = 0; i < warm; i++) step(-1 - i);
   return stats(Array.from({ length: runs }, (_, i) => step(i)));
@@ -69,28 +69,39 @@ function machine() {
   return { node: process.version, git, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gib: Math.round(totalmem() / 2 ** 30) };
 }
 
-// 1. The floor: starting Node, and one git commit of one small file.
-{
-  const dir = repo();
-  const node = measure(() => timed(dir, process.execPath, ['-e', '']));
-  let n = 0;
-  const commit = measure(() => {
-    writeFileSync(join(dir, 'floor.txt'), `${n++}\n`);
-    if (n === 1) sh(dir, 'git', ['add', 'floor.txt']);
-    return timed(dir, 'git', ['commit', '-q', '--only', '-m', 'floor', '--', 'floor.txt']);
-  });
-  results.floor = { node, git_commit: commit, median: round(node.median + commit.median) };
+const cli = (dir, ...args) => timed(dir, process.execPath, [BIN, ...args]);
+
+/**
+ * Interleaved sampling: round after round, every step once, so that all of them meet the same
+ * machine load (this kind of machine is shared and noisy; medians taken minutes apart are not
+ * comparable). Returns stats per step.
+ */
+function interleaved(steps, runs = RUNS, warm = 2) {
+  const samples = Object.fromEntries(Object.keys(steps).map((name) => [name, []]));
+  for (let round = -warm; round < runs; round++) {
+    for (const [name, step] of Object.entries(steps)) {
+      const ms = step(round);
+      if (round >= 0) samples[name].push(ms);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, stats(list)]));
 }
 
-const cli = (dir, ...args) => timed(dir, process.execPath, [BIN, ...args]);
-const ratio = (ms) => round(ms / results.floor.median);
-
-// 2. Each command on a small state.
+// 1-2. The floor (starting Node, and one git commit of one small file) and each command on a small state.
 {
+  const floorDir = repo();
+  writeFileSync(join(floorDir, 'floor.txt'), 'start\n');
+  sh(floorDir, 'git', ['add', 'floor.txt']);
+  let n = 0;
   const dir = repo();
   sh(dir, process.execPath, [BIN, 'init']);
   const task = sh(dir, process.execPath, [BIN, 'backlog', 'add', 'seed task']).trim();
-  const table = {
+  const measured = interleaved({
+    node: () => timed(floorDir, process.execPath, ['-e', '']),
+    commit: () => {
+      writeFileSync(join(floorDir, 'floor.txt'), `${n++}\n`);
+      return timed(floorDir, 'git', ['commit', '-q', '--only', '-m', 'floor', '--', 'floor.txt']);
+    },
     log: (i) => cli(dir, 'log', `bench event ${i}`),
     decide: (i) => cli(dir, 'decide', `bench decision ${i}`, '--why', 'measuring'),
     catch: (i) => cli(dir, 'catch', 'bench', `caught ${i}`),
@@ -99,50 +110,53 @@ const ratio = (ms) => round(ms / results.floor.median);
     'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--notes', `n${i}`),
     resume: () => cli(dir, 'resume'),
     check: () => cli(dir, 'check'),
-  };
-  for (const [name, step] of Object.entries(table)) {
-    const s = measure(step);
-    results.commands[name] = { ...s, ratio: ratio(s.median) };
-  }
+  });
+  const { node, commit, ...commands } = measured;
+  results.floor = { node, git_commit: commit, median: round(node.median + commit.median) };
+  for (const [name, s] of Object.entries(commands)) results.commands[name] = { ...s, ratio: round(s.median / results.floor.median) };
 }
 
-// 3. log latency as the log grows, and repository growth per appended record.
+// 3. log latency as the log grows (interleaved across sizes), and repository growth per appended record.
 function repoBytes(dir) {
   const out = sh(dir, 'git', ['count-objects', '-v']);
   const kib = (key) => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(out)?.[1] ?? 0);
   return (kib('size') + kib('size-pack')) * 1024;
 }
-
-for (const size of QUICK ? [100, 10_000] : [100, 10_000, 100_000]) {
-  const dir = repo();
-  sh(dir, process.execPath, [BIN, 'init']);
-  seedEvents(dir, size);
-  sh(dir, 'git', ['gc', '-q']);
-  const summary = 'growth probe: a typical event summary of about eighty bytes, give or take a few';
-  const log = measure((i) => cli(dir, 'log', `${summary} ${i}`), RUNS);
-  // Growth: loose objects as the commits leave them, and packed as git gc leaves them (a full
-  // repack before and after, so that only the new records' share is counted).
-  sh(dir, 'git', ['repack', '-adfq']);
-  const before = repoBytes(dir);
-  const appended = 20;
-  for (let i = 0; i < appended; i++) cli(dir, 'log', `${summary} ${i}`);
-  const loose = repoBytes(dir) - before;
-  sh(dir, 'git', ['repack', '-adfq']);
-  sh(dir, 'git', ['prune', '--expire=now']);
-  const packed = repoBytes(dir) - before;
-  const recordBytes = 190;
-  results.growth[size] = {
-    log,
-    repo_growth_per_record_loose_bytes: Math.round(loose / appended),
-    repo_growth_per_record_packed_bytes: Math.round(packed / appended),
-    record_bytes: recordBytes,
-  };
-}
 {
-  const sizes = Object.keys(results.growth);
+  const summary = 'growth probe: a typical event summary of about eighty bytes, give or take a few';
+  const sizes = QUICK ? [100, 10_000] : [100, 10_000, 100_000];
+  const dirs = Object.fromEntries(
+    sizes.map((size) => {
+      const dir = repo();
+      sh(dir, process.execPath, [BIN, 'init']);
+      seedEvents(dir, size);
+      sh(dir, 'git', ['gc', '-q']);
+      return [size, dir];
+    }),
+  );
+  const logs = interleaved(Object.fromEntries(sizes.map((size) => [size, (i) => cli(dirs[size], 'log', `${summary} ${i}`)])));
+  for (const size of sizes) {
+    const dir = dirs[size];
+    // Growth: loose objects as the commits leave them, and packed as git gc leaves them (a full
+    // repack before and after, so that only the new records' share is counted).
+    sh(dir, 'git', ['repack', '-adfq']);
+    const before = repoBytes(dir);
+    const appended = 20;
+    for (let i = 0; i < appended; i++) cli(dir, 'log', `${summary} ${i}`);
+    const loose = repoBytes(dir) - before;
+    sh(dir, 'git', ['repack', '-adfq']);
+    sh(dir, 'git', ['prune', '--expire=now']);
+    const packed = repoBytes(dir) - before;
+    results.growth[size] = {
+      log: logs[size],
+      repo_growth_per_record_loose_bytes: Math.round(loose / appended),
+      repo_growth_per_record_packed_bytes: Math.round(packed / appended),
+      record_bytes: 190,
+    };
+  }
   const small = results.growth[sizes[0]].log.median;
   const large = results.growth[sizes[sizes.length - 1]].log.median;
-  results.growth.flatness = { sizes: `${sizes[0]} -> ${sizes[sizes.length - 1]}`, ratio: round(large / small) };
+  results.growth.flatness = { sizes: `${sizes[0]} -> ${sizes[sizes.length - 1]}`, ratio: Math.round((large / small) * 100) / 100 };
 }
 
 // 4. resume and check on a large state: 100,000 events, 10,000 decisions, 5,000 tasks.
