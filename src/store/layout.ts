@@ -15,7 +15,6 @@ export const FILES = {
   runtime: 'runtime.json',
   gitignore: '.gitignore',
 } as const;
-export type StateFile = keyof typeof FILES;
 
 /** The append-only YAML logs: file, list key and header comment. */
 export const LOGS = {
