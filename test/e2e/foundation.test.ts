@@ -50,6 +50,19 @@ describe('init', () => {
     expect(commitCount(dir)).toBe(2);
   });
 
+  it('works in a worktree and on a detached HEAD', () => {
+    const dir = stateRepo();
+    const tree = join(tempDir('worktree-'), 'tree');
+    git(dir, 'worktree', 'add', '-q', tree, '-b', 'feature');
+    expect(cli(tree, ['log', 'in the worktree']).code).toBe(0);
+    expect(git(tree, 'log', '-1', '--format=%s').trim()).toBe('agentstate: log in the worktree');
+    expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe('agentstate: init create state directory');
+    git(tree, 'checkout', '-q', '--detach');
+    expect(cli(tree, ['log', 'detached']).code).toBe(0);
+    expect(git(tree, 'log', '-1', '--format=%s').trim()).toBe('agentstate: log detached');
+    expect(git(tree, 'status', '--porcelain')).toBe('');
+  });
+
   it('commits with a fallback identity where none is configured', () => {
     const dir = tempDir();
     git(dir, 'init', '-q');
