@@ -28,30 +28,48 @@ export interface Finding {
   rule: string;
 }
 
-/** Every string in a value, with its dotted field path. */
-export function* strings(value: unknown, path = ''): Generator<[string, string]> {
-  if (typeof value === 'string') yield [path || 'value', value];
-  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* strings(item, `${path}[${i}]`);
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) yield* strings(item, path ? `${path}.${key}` : key);
+/**
+ * Visit every string in a value with its dotted field path; stop when `visit` returns true.
+ * A plain recursive walk: `check` runs it over 100,000s of records.
+ */
+export function walkStrings(value: unknown, visit: (text: string, field: string) => boolean, field = ''): boolean {
+  if (typeof value === 'string') return visit(value, field || 'value');
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (walkStrings(value[i], visit, `${field}[${i}]`)) return true;
+    return false;
   }
+  if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) if (walkStrings((value as Record<string, unknown>)[key], visit, field ? `${field}.${key}` : key)) return true;
+  }
+  return false;
 }
 
 /** Text every rule needs somewhere: most text has none of it, and skips the rules (check reads 100,000s of records). */
 const HINT = /PRIVATE KEY|A[KSGI][IPD]A|AROA|secret|gh[pousr]_|github_pat_|gl(?:pat|dt|ptt|rt)-|xox|hooks\.slack|sk-|AIza|k_live_|eyJ|:\/\//i;
 
-export function findSecret(value: unknown): Finding | undefined {
-  for (const [field, text] of strings(value)) {
-    if (!HINT.test(text)) continue;
-    for (const rule of SECRET_RULES) if (rule.pattern.test(text)) return { field, rule: rule.name };
-  }
-  return undefined;
+export function secretIn(text: string): string | undefined {
+  if (!HINT.test(text)) return undefined;
+  return SECRET_RULES.find((rule) => rule.pattern.test(text))?.name;
 }
 
+export function findSecret(value: unknown): Finding | undefined {
+  let found: Finding | undefined;
+  walkStrings(value, (text, field) => {
+    const rule = secretIn(text);
+    if (rule) found = { field, rule };
+    return found !== undefined;
+  });
+  return found;
+}
+
+/** UTF-8 size, computed only when the text could be over the limit (a character is at most 4 bytes). */
+export const overLimit = (text: string, limitBytes: number) => text.length * 4 > limitBytes && Buffer.byteLength(text) > limitBytes;
+
 export function findOversized(value: unknown, limitBytes: number): (Finding & { bytes: number }) | undefined {
-  for (const [field, text] of strings(value)) {
-    const bytes = Buffer.byteLength(text);
-    if (bytes > limitBytes) return { field, rule: `larger than ${limitBytes} bytes`, bytes };
-  }
-  return undefined;
+  let found: (Finding & { bytes: number }) | undefined;
+  walkStrings(value, (text, field) => {
+    if (overLimit(text, limitBytes)) found = { field, rule: `larger than ${limitBytes} bytes`, bytes: Buffer.byteLength(text) };
+    return found !== undefined;
+  });
+  return found;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ZodType } from 'zod';
 import { configProblem, DEFAULT_CONFIG, mergeConfig, type Config } from '../core/config.js';
 import { projectDecisions } from '../core/decisions.js';
-import { findOversized, findSecret } from '../core/guards.js';
+import { overLimit, secretIn, walkStrings } from '../core/guards.js';
 import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
 import { anyCycle } from '../core/backlog.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
@@ -178,13 +178,16 @@ function idOfLine(line: string, kind: Family['kind'], index: number): string | u
 
 export const hashOf = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 
+/** Secrets and oversized fields of one record, in one walk over its strings. */
 function checkContent(value: Rec, file: string, line: number | undefined, config: Config, findings: Finding[]): void {
-  if (value.allow_secret !== true) {
-    const secret = findSecret(value);
-    if (secret) findings.push({ file, line, message: `${secret.field} looks like a secret (${secret.rule})` });
-  }
-  const big = findOversized(value, config.limits.field_bytes);
-  if (big) findings.push({ file, line, message: `${big.field} is ${big.bytes} bytes, over the ${config.limits.field_bytes}-byte limit` });
+  const limit = config.limits.field_bytes;
+  const trusted = value.allow_secret === true;
+  walkStrings(value, (text, field) => {
+    const rule = trusted ? undefined : secretIn(text);
+    if (rule) findings.push({ file, line, message: `${field} looks like a secret (${rule})` });
+    if (overLimit(text, limit)) findings.push({ file, line, message: `${field} is ${Buffer.byteLength(text)} bytes, over the ${limit}-byte limit` });
+    return false;
+  });
 }
 
 /** No record changed or removed since the previous version; sealed segments never change. */
