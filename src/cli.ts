@@ -88,6 +88,11 @@ function report(mode: OutputMode, error: unknown): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `agentstate events | head`: the reader went away; that is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? Exit.ok);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

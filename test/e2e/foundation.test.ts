@@ -373,6 +373,16 @@ describe('output', () => {
     expect(onTty({ NO_COLOR: '1', TERM: 'xterm' })).not.toContain('\u001b[');
   });
 
+  it('a reader that stops early (| head) is not an error', () => {
+    const dir = stateRepo();
+    // Far more output than a pipe holds, so the writer meets the closed pipe.
+    const lines = Array.from({ length: 3000 }, (_, i) => `- {"id":"ev-${String(i).padStart(10, '0')}","at":"2026-01-01T00:00:00.000Z","type":"note","agent":"a","summary":"${'x'.repeat(60)}"}\n`);
+    appendFileSync(join(dir, EVENTS), lines.join(''));
+    const run = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" events | head -1`], { cwd: dir, env: baseEnv(), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+
   it('--quiet prints only the id', () => {
     const dir = stateRepo();
     const run = cli(dir, ['--quiet', 'log', 'shh']);
