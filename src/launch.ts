@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
@@ -49,12 +49,16 @@ function safeHome(): string | undefined {
   }
 }
 
+/** Write the cache, and drop those of other builds or Node versions (they would never be read again). */
 function saveCache(path: string, script: Script): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData());
     renameSync(temp, path);
+    const build = basename(path).split('-').slice(0, 2).join('-') + '-';
+    for (const name of readdirSync(dir)) if (name.endsWith('.v8cache') && !name.startsWith(build)) rmSync(join(dir, name), { force: true });
   } catch {
     /* a cache is an optimisation only */
   }
