@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandRun } from '../command.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { deferReason } from '../git/commit.js';
@@ -6,14 +7,12 @@ import { unregisteredDrivers } from '../git/merge-setup.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
 import { DEFERRED_FILE, FILES, LOCKS_DIR } from '../store/layout.js';
-import { uncommittedStatePaths } from '../store/state-files.js';
 import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
+import { describeHolder, readHolder } from '../store/lock.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
-import { readPending } from '../store/transaction.js';
-import { mutate } from '../store/transaction.js';
+import { uncommittedStatePaths } from '../store/state-files.js';
+import { mutate, readPending } from '../store/transaction.js';
 import { staleLock } from '../store/warnings.js';
-import { readHolder, describeHolder } from '../store/lock.js';
-import { join } from 'node:path';
 
 export interface DoctorOptions {
   repair?: boolean;
@@ -29,7 +28,7 @@ const MIN_FREE_BYTES = 100 * 1024 * 1024;
 
 /** `agentstate doctor [--repair]`: a health report; --repair fixes what it can without losing a record. */
 export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
-  const context = await openContext(globals, { requireInit: false });
+  const context = await openContext(globals, { requireInit: false, tolerateConfig: true });
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
 

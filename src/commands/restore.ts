@@ -16,7 +16,7 @@ const RESTORABLE = new Set<string>(Object.values(FILES).filter((name) => name !=
 export const run: CommandRun<RestoreOptions> = async ({ args, options, globals }) => {
   const name = (args[0] ?? '').replace(new RegExp(`^(\\./)?${STATE_DIR.replace('.', '\\.')}/`), '');
   if (!RESTORABLE.has(name)) throw usageError(`restore: "${args[0]}" is not a state file`, `one of: ${[...RESTORABLE].join(', ')}`);
-  const context = await openContext(globals);
+  const context = await openContext(globals, { tolerateConfig: true });
   const repo = context.repo;
   if (!repo) throw failure('restore needs a git repository');
   const rel = context.display(context.path(name));

@@ -100,11 +100,23 @@ export function findRoot(options: GlobalOptions): string {
   }
 }
 
-export async function openContext(options: GlobalOptions, { requireInit = true } = {}): Promise<StateContext> {
+/**
+ * `tolerateConfig`: the commands that repair (doctor, restore) must run when config.yaml itself is
+ * damaged; they use the defaults and say so.
+ */
+export async function openContext(options: GlobalOptions, { requireInit = true, tolerateConfig = false } = {}): Promise<StateContext> {
   const root = findRoot(options);
   const repo = findRepo(root);
-  const config = await loadConfig(join(root, STATE_DIR, FILES.config));
+  let config = DEFAULT_CONFIG;
+  let configError: string | undefined;
+  try {
+    config = await loadConfig(join(root, STATE_DIR, FILES.config));
+  } catch (error) {
+    if (!tolerateConfig || !(error instanceof AgentstateError)) throw error;
+    configError = error.message;
+  }
   const context = new StateContext(root, repo, config, options);
+  if (configError) context.warn(`${configError}; using the default settings`);
   if (requireInit) context.requireInit();
   return context;
 }
@@ -120,11 +132,11 @@ export async function loadConfig(path: string): Promise<Config> {
   if (text === DEFAULT_CONFIG_TEXT) return DEFAULT_CONFIG;
   const display = `${STATE_DIR}/${FILES.config}`;
   const parsed = await parseYamlStrict(text, display);
-  const merged = mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, parsed.value ?? {});
-  const problem = configProblem(merged);
-  if (problem) throw new AgentstateError(Exit.usage, `${display}: ${problem}`, 'fix the setting in config.yaml');
   if (parsed.value !== null && (typeof parsed.value !== 'object' || Array.isArray(parsed.value))) {
     throw unreadableError(display, 1, 'expected a mapping of settings');
   }
+  const merged = mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, parsed.value ?? {});
+  const problem = configProblem(merged);
+  if (problem) throw new AgentstateError(Exit.usage, `${display}: ${problem}`, 'fix the setting in config.yaml');
   return merged as unknown as Config;
 }

@@ -176,7 +176,7 @@ function idOfLine(line: string, kind: Family['kind'], index: number): string | u
   return String((JSON.parse(line.slice(2)) as Rec).id);
 }
 
-export const hashOf = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
+const hashOf = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 
 /** Secrets and oversized fields of one record, in one walk over its strings. */
 function checkContent(value: Rec, file: string, line: number | undefined, config: Config, findings: Finding[]): void {

@@ -6,6 +6,7 @@ import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { setAside } from './durable.js';
 import { ARCHIVE_DIR, FILES, LOCKS_DIR } from './layout.js';
 import { parseRecordText } from './record-file.js';
+import { parseYamlStrict } from './yaml-safe.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -64,10 +65,8 @@ async function mutableProblem(path: string, name: string): Promise<{ problem?: s
   const text = readFileSync(path, 'utf8');
   try {
     if (name === FILES.runtime) JSON.parse(text);
-    else {
-      const parsed = await parseRecordText(text, name === FILES.backlog ? 'items' : '\u0000', path);
-      if (parsed.torn) return { problem: 'incomplete last line' };
-    }
+    else if (name === FILES.config) await parseYamlStrict(text, path);
+    else if ((await parseRecordText(text, 'items', path)).torn) return { problem: 'incomplete last line' };
     return {};
   } catch (error) {
     return { problem: (error as Error).message.split('\n')[0] };

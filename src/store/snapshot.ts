@@ -17,12 +17,12 @@ type Rec = Record<string, unknown>;
 const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 /** The last `count` events that `accept` takes, newest files first, reading only their tails. */
-export function recentEvents(context: StateContext, count: number, accept: (record: Rec) => boolean = () => true, needle?: string): Rec[] {
+export function recentEvents(context: StateContext, count: number, accept: (record: Rec) => boolean = () => true): Rec[] {
   const files = [logPath(context, 'events'), ...archiveSegments(context, LOGS.events.file).reverse()];
   let found: Rec[] = [];
   for (const file of files) {
     if (found.length >= count) break;
-    found = [...lastRecords(file, count - found.length, accept, needle), ...found];
+    found = [...lastRecords(file, count - found.length, accept), ...found];
   }
   return found;
 }

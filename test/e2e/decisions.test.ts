@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, baseEnv, cli, cliAsync, git, json, pyYaml, read, stateRepo } from '../helpers/cli.js';
@@ -27,6 +28,8 @@ describe('decide and outcome', () => {
     const again = cli(dir, ['outcome', id, 'failed']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already closed/);
+    // That error was raised holding the state lock: it is released all the same.
+    expect(existsSync(join(dir, '.agentstate/.locks/state.lock'))).toBe(false);
   });
 
   it('unknown id exits 3, missing --why exits 2, and neither writes anything', () => {

@@ -130,6 +130,19 @@ describe('doctor', () => {
     expect(cli(dir, ['doctor']).stdout).toMatch(/ok {3}state files/);
   });
 
+  it('runs with a damaged config.yaml and restores it', () => {
+    const dir = seeded();
+    const good = read(dir, '.agentstate/config.yaml');
+    writeFileSync(join(dir, '.agentstate/config.yaml'), 'git: [unclosed\n');
+    expect(cli(dir, ['log', 'blocked by the config']).code).toBe(1);
+    const report = cli(dir, ['doctor']);
+    expect(report.stdout).toMatch(/FAIL state files: .*config\.yaml/);
+    expect(report.stderr).toMatch(/using the default settings/);
+    expect(cli(dir, ['doctor', '--repair']).code).toBe(0);
+    expect(read(dir, '.agentstate/config.yaml')).toBe(good);
+    expect(cli(dir, ['log', 'works again']).code).toBe(0);
+  });
+
   it('says how to register the merge drivers when they are missing', () => {
     const dir = seeded();
     git(dir, 'config', '--remove-section', 'merge.agentstate-log');
