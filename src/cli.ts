@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { CommandOutput, CommandRun } from './command.js';
+import type { CommandOutput, CommandRun, Loader } from './command.js';
 import { AgentstateError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
@@ -9,8 +9,6 @@ import { registerCommands } from './commands/registry.js';
  * The CLI edge: builds the commander program, and is the ONE place that turns results into
  * output and errors into exit codes. Each command module is imported only when it runs.
  */
-export type Loader = () => Promise<{ run: CommandRun<never> }>;
-
 export function buildProgram(): Command {
   const program = new Command('agentstate')
     .description('Durable, git-recorded memory for AI coding agents: write state to a file before you act.')

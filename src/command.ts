@@ -21,3 +21,6 @@ export interface CommandOutput {
 }
 
 export type CommandRun<O = Record<string, unknown>> = (input: CommandInput<O>) => Promise<CommandOutput>;
+
+/** A command module, imported only when the command runs. */
+export type Loader = () => Promise<{ run: CommandRun<never> }>;

@@ -4,7 +4,8 @@
  */
 export { AgentstateError, Exit } from './errors.js';
 export { openContext, StateContext, type GlobalOptions } from './store/context.js';
-export { mutate, Transaction } from './store/transaction.js';
+export { mutate } from './store/mutate.js';
+export { Transaction } from './store/transaction.js';
 export { acquireLock, withLock, type Lock, type LockHolder } from './store/lock.js';
 export { appendDurably, writeFileAtomic } from './store/durable.js';
 export { appendLogRecord, appendCatchRow, readLog, readCatches } from './store/logs.js';

@@ -5,7 +5,8 @@ import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schema
 import { conflictError, usageError } from '../errors.js';
 import { readBacklog, writeBacklog } from '../store/backlog-file.js';
 import { openContext, type StateContext } from '../store/context.js';
-import { mutate, type Transaction } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
+import type { Transaction } from '../store/transaction.js';
 import { table, type Style } from '../output.js';
 import { nowIso, parseCount, validated } from './shared.js';
 

@@ -1,7 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { bootStatus } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { commitNote } from './shared.js';
 
 export interface BootOptions {

@@ -3,7 +3,7 @@ import { newId } from '../core/ids.js';
 import { catchSchema } from '../core/schemas.js';
 import { openContext } from '../store/context.js';
 import { appendCatchRow, catchExists, onceId } from '../store/logs.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { appended, nowIso, validated } from './shared.js';
 
 export interface CatchOptions {

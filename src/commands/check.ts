@@ -6,7 +6,8 @@ import { readHead } from '../git/repo.js';
 import { bootStatus, blockDigestProblem } from '../store/boot-file.js';
 import { openContext, type StateContext } from '../store/context.js';
 import { checkFiles, format, type Finding } from '../store/integrity.js';
-import { BOOT_FILE, FILES, LOCKS_DIR } from '../store/layout.js';
+import { BOOT_FILE, FILES } from '../store/layout.js';
+import { LOCAL_FILES, localDir, localPath } from '../store/local.js';
 import { headFiles, indexFiles, readSegmentCache, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
 
 export interface CheckOptions {
@@ -47,16 +48,16 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
 
 /**
  * Commits since the last check point that changed or removed a record. The check point is the
- * HEAD of the last clean check, kept locally (git-ignored), so each commit is looked at once.
+ * HEAD of the last clean check, kept under the git dir, so each commit is looked at once.
  */
 function historyFindings(context: StateContext): Finding[] {
   const repo = context.repo!;
   const head = readHead(repo).sha;
   if (!head) return [];
-  const pointFile = context.path(LOCKS_DIR, 'check-point');
+  const pointFile = localPath(context, LOCAL_FILES.checkPoint);
   const from = existsSync(pointFile) ? readFileSync(pointFile, 'utf8').trim() : undefined;
   const logs = [FILES.events, FILES.decisions, FILES.catches].map((name) => context.display(context.path(name)));
   const found = from && from !== head ? (rewrittenSince(repo.root, from, { logs, archive: context.display(context.path('archive')) }) ?? []) : [];
-  if (found.length === 0 && existsSync(context.lockDir)) writeFileSync(pointFile, `${head}\n`);
+  if (found.length === 0 && existsSync(localDir(context))) writeFileSync(pointFile, `${head}\n`);
   return found.map((finding) => ({ file: finding.file, message: `commit ${finding.commit.slice(0, 7)} changed or removed record ${finding.id} (append-only)` }));
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CommandRun } from '../command.js';
 import { openContext } from '../store/context.js';
 import { uncommittedStatePaths } from '../store/state-files.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { commitNote } from './shared.js';
 
 /** `agentstate commit`: record deferred state changes (or any uncommitted state file) as one commit. */

@@ -4,7 +4,7 @@ import { decisionRecordSchema } from '../core/schemas.js';
 import { openContext } from '../store/context.js';
 import { appendDecisionRecord } from '../store/decisions-file.js';
 import { findOnce } from '../store/logs.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { appended, nowIso, validated } from './shared.js';
 
 export interface DecideOptions {

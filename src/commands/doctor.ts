@@ -6,12 +6,14 @@ import { deferReason } from '../git/commit.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
-import { DEFERRED_FILE, FILES, LOCKS_DIR } from '../store/layout.js';
+import { FILES } from '../store/layout.js';
+import { LOCAL_FILES, localPath } from '../store/local.js';
 import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
 import { describeHolder, readHolder } from '../store/lock.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
 import { uncommittedStatePaths } from '../store/state-files.js';
-import { mutate, readPending } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
+import { pendingFile, readPending } from '../store/transaction.js';
 import { staleLock } from '../store/warnings.js';
 
 export interface DoctorOptions {
@@ -43,14 +45,14 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   add('state files', damaged.length === 0, damaged.length ? damaged.map((f) => `${context.display(f.path)}${f.line ? `:${f.line}` : ''}: ${f.problem}`).join('; ') : `${files.length} readable`);
   const old = present ? olderSchemas(context.stateDir) : [];
   add('schema versions', old.length === 0, old.length ? `older schema in ${old.join(', ')}; run \`agentstate migrate\`` : `all at schema ${SCHEMA_VERSION}`);
-  const holder = readHolder(context.path(LOCKS_DIR, 'state.lock'));
+  const holder = readHolder(localPath(context, LOCAL_FILES.lock));
   const stale = staleLock(context);
   add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
   const temps = present ? tempFiles(context) : [];
   add('temp files', temps.length === 0, temps.length ? `${temps.length} left by interrupted writes: ${temps.map((t) => context.display(t)).join(', ')}` : 'none');
   const setAsideFiles = present ? readdirSync(context.stateDir).filter((name) => name.includes('.corrupt-')) : [];
   if (setAsideFiles.length) add('set-aside bytes', true, `${setAsideFiles.join(', ')} (kept by a repair; look at them, then delete them)`);
-  const pending = readPending(context.path(LOCKS_DIR, DEFERRED_FILE));
+  const pending = readPending(pendingFile(context));
   const uncommitted = present ? uncommittedStatePaths(context) : [];
   add('deferred commits', pending.length === 0 && uncommitted.length === 0, pending.length || uncommitted.length ? `uncommitted: ${[...new Set([...pending, ...uncommitted])].join(', ')}; run \`agentstate commit\`` : 'none');
   if (context.repo) {

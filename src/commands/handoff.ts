@@ -4,7 +4,7 @@ import { eventSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { appendLogRecord, findOnce } from '../store/logs.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { nowIso, validated } from './shared.js';
 
 export interface HandoffOptions {

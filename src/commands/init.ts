@@ -2,7 +2,7 @@ import type { CommandRun } from '../command.js';
 import { registerDrivers } from '../git/merge-setup.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { commitNote } from './shared.js';
 
 /** `agentstate init`: create or repair the state directory, boot file and git attributes; one commit. */

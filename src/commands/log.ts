@@ -6,7 +6,7 @@ import { readHead } from '../git/repo.js';
 import { readAttachment, storeBlob } from '../store/blobs.js';
 import { openContext } from '../store/context.js';
 import { appendLogRecord, findOnce } from '../store/logs.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { appended, nowIso, parseKeyValues, validated } from './shared.js';
 
 export interface LogOptions {

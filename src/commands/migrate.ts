@@ -4,7 +4,7 @@ import { SCHEMA_VERSION } from '../core/schemas.js';
 import { openContext } from '../store/context.js';
 import { uncommittedStatePaths } from '../store/state-files.js';
 import { migrateFiles } from '../store/migrate.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 
 /**
  * `agentstate migrate`: upgrade state files to the current schema, after a commit of the old

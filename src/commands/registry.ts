@@ -1,5 +1,5 @@
 import { Argument, type Command } from 'commander';
-import type { Loader } from '../cli.js';
+import type { Loader } from '../command.js';
 
 /**
  * Every command, its options and examples. Only this table is loaded at start-up; a command's

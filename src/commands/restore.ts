@@ -4,7 +4,7 @@ import { git, gitBytes } from '../git/run.js';
 import { openContext } from '../store/context.js';
 import { checkFiles } from '../store/integrity.js';
 import { FILES, STATE_DIR } from '../store/layout.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 
 export interface RestoreOptions {
   rev?: string;

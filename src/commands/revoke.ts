@@ -4,7 +4,7 @@ import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { appendDecisionRecord } from '../store/decisions-file.js';
 import { findOnce } from '../store/logs.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { closingRecord, decisionToClose, validated } from './shared.js';
 
 export interface RevokeOptions {

@@ -3,7 +3,7 @@ import { RESUME_HOOK } from '../core/claude-settings.js';
 import { usageError } from '../errors.js';
 import { setupClaude } from '../store/claude-files.js';
 import { openContext } from '../store/context.js';
-import { mutate } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
 import { commitNote } from './shared.js';
 
 /** `agentstate setup claude`: make Claude Code boot from the state. Idempotent. */

@@ -4,7 +4,8 @@ import type { Runtime } from '../core/schemas.js';
 import { conflictError, notFoundError, usageError } from '../errors.js';
 import { openContext, type StateContext } from '../store/context.js';
 import { readRuntime, writeRuntime } from '../store/runtime-file.js';
-import { mutate, type Transaction } from '../store/transaction.js';
+import { mutate } from '../store/mutate.js';
+import type { Transaction } from '../store/transaction.js';
 import { guard, nowIso, parseCount, parseJsonish } from './shared.js';
 
 /** `agentstate state get|set|unset`: runtime state, read-modify-write under the lock, versioned. */

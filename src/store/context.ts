@@ -6,7 +6,7 @@ import { AgentstateError, Exit, notInitialisedError, unreadableError } from '../
 import { findRepo, type Repo } from '../git/repo.js';
 import { readUserName } from '../git/config-file.js';
 import { git } from '../git/run.js';
-import { FILES, LOCKS_DIR, STATE_DIR } from './layout.js';
+import { FILES, STATE_DIR } from './layout.js';
 import { parseYamlStrict } from './yaml-safe.js';
 
 export interface GlobalOptions {
@@ -41,10 +41,6 @@ export class StateContext {
   /** A path as shown to people and written to git: relative to the repo (or project) root. */
   display(absolute: string): string {
     return relative(this.repo?.root ?? this.root, absolute).split(sep).join('/');
-  }
-
-  get lockDir(): string {
-    return this.path(LOCKS_DIR);
   }
 
   get initialised(): boolean {

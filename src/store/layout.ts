@@ -37,6 +37,3 @@ ${LOCKS_DIR}/
 # bytes that \`doctor --repair\` or an append set aside: look at them, then delete them
 *.corrupt-*
 `;
-
-export const LOCK_FILE = 'state.lock';
-export const DEFERRED_FILE = 'deferred-commit';

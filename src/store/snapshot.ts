@@ -8,7 +8,8 @@ import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary } from './decisions-file.js';
 import { archiveSegments, logPath } from './logs.js';
-import { LOCKS_DIR, LOGS } from './layout.js';
+import { LOGS } from './layout.js';
+import { LOCAL_FILES, localDir, localPath } from './local.js';
 import { readRuntime } from './runtime-file.js';
 import { lastRecords } from './tail.js';
 import type { StateContext } from './context.js';
@@ -38,7 +39,7 @@ const isHandoff = (event: Rec) => event.type === 'handoff';
 export function latestHandoff(context: StateContext): Handoff | undefined {
   const [active] = lastRecords(logPath(context, 'events'), 1, isHandoff, HANDOFF);
   if (active) return handoffOf(active);
-  const memoPath = context.path(LOCKS_DIR, 'segments-without-handoff');
+  const memoPath = localPath(context, LOCAL_FILES.segmentsWithoutHandoff);
   const without = new Set(existsSync(memoPath) ? readFileSync(memoPath, 'utf8').split('\n') : []);
   const learned: string[] = [];
   let found: Rec | undefined;
@@ -49,7 +50,7 @@ export function latestHandoff(context: StateContext): Handoff | undefined {
     if (found) break;
     learned.push(name);
   }
-  if (learned.length && existsSync(context.lockDir)) {
+  if (learned.length && existsSync(localDir(context))) {
     try {
       appendFileSync(memoPath, learned.map((name) => `${name}\n`).join(''));
     } catch {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { changedPaths } from '../git/commit.js';
-import { ARCHIVE_DIR, BOOT_FILE, FILES, LOCKS_DIR } from './layout.js';
+import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
+import { LOCAL_FILES, localDir, localPath } from './local.js';
 import type { StateContext } from './context.js';
 
 /** The state files as the working tree, the index or HEAD holds them, keyed by repo-relative path. */
@@ -42,8 +43,8 @@ export function uncommittedStatePaths(context: StateContext): string[] {
   return changedPaths(context.repo, candidates).filter((path) => !/(^|\/)\.locks\/|\.corrupt-|\.tmp$/.test(path));
 }
 
-/** Hashes of sealed segments that passed a full check (local, git-ignored: never trusted from a clone). */
-const segmentCachePath = (context: StateContext) => context.path(LOCKS_DIR, 'checked-segments');
+/** Hashes of sealed segments that passed a full check (kept under the git dir: never trusted from a clone). */
+const segmentCachePath = (context: StateContext) => localPath(context, LOCAL_FILES.checkedSegments);
 
 export function readSegmentCache(context: StateContext): Set<string> {
   try {
@@ -55,6 +56,6 @@ export function readSegmentCache(context: StateContext): Set<string> {
 
 export function writeSegmentCache(context: StateContext, known: Set<string>, validated: string[]): void {
   const fresh = validated.filter((digest) => !known.has(digest));
-  if (fresh.length === 0 || !existsSync(context.lockDir)) return;
+  if (fresh.length === 0 || !existsSync(localDir(context))) return;
   writeFileSync(segmentCachePath(context), [...known, ...fresh].join('\n') + '\n');
 }

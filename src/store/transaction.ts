@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AgentstateError } from '../errors.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { commitPaths, deferReason, type CommitOutcome } from '../git/commit.js';
 import { appendDurably, writeFileAtomic } from './durable.js';
 import { faultPoint } from './fault.js';
-import { DEFERRED_FILE, LOCK_FILE, LOCKS_DIR } from './layout.js';
-import { withLock } from './lock.js';
+import { LOCAL_FILES, localPath } from './local.js';
 import type { StateContext } from './context.js';
 
 /** The changes one command makes, all under the state lock, recorded as one commit. */
@@ -60,39 +58,6 @@ export class Transaction {
   }
 }
 
-export interface Recorded<T> {
-  result: T;
-  commit: CommitOutcome;
-}
-
-/**
- * Run `fn` under the repo-level state lock and record what it changed as one commit, holding the
- * lock from the first write through the commit so that no other writer's record lands in it.
- */
-export async function mutate<T>(context: StateContext, command: string, fn: (tx: Transaction) => Promise<T> | T): Promise<Recorded<T>> {
-  mkdirSync(context.lockDir, { recursive: true });
-  const options = { timeoutMs: context.config.lock.timeout_ms, staleMs: context.config.lock.stale_ms, command: `agentstate ${command}` };
-  return withLock(context.path(LOCKS_DIR, LOCK_FILE), options, async () => {
-    faultPoint('after-lock');
-    const tx = new Transaction(context);
-    const result = await fn(tx);
-    if (tx.bootAffected) await refreshBootSafely(tx);
-    const commit = record(context, command, tx);
-    return { result, commit };
-  });
-}
-
-/** The record the command came for is written; a damaged file elsewhere must not undo that. */
-async function refreshBootSafely(tx: Transaction): Promise<void> {
-  const { refreshBoot } = await import('./boot-file.js');
-  try {
-    await refreshBoot(tx);
-  } catch (error) {
-    if (!(error instanceof AgentstateError)) throw error;
-    tx.context.warn(`AGENTS.md was not regenerated: ${error.message}`);
-  }
-}
-
 /** Commit what the transaction changed plus anything pending from earlier. Caller holds the lock. */
 export function record(context: StateContext, command: string, tx: Transaction): CommitOutcome {
   const pendingPath = pendingFile(context);
@@ -130,7 +95,7 @@ function commitMessage(context: StateContext, command: string, tx: Transaction):
   return `agentstate: ${command}${short ? ` ${short}` : ''}\n\n${trailers.join('\n')}\n`;
 }
 
-const pendingFile = (context: StateContext) => context.path(LOCKS_DIR, DEFERRED_FILE);
+export const pendingFile = (context: StateContext) => localPath(context, LOCAL_FILES.deferred);
 
 export function readPending(path: string): string[] {
   try {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Snapshot } from '../core/briefing.js';
 import { git } from '../git/run.js';
-import { BOOT_FILE, LOCK_FILE } from './layout.js';
+import { BOOT_FILE } from './layout.js';
+import { LOCAL_FILES, localDir } from './local.js';
 import { findBlock } from './boot-file.js';
 import { describeHolder, readHolder, staleReason } from './lock.js';
 import type { StateContext } from './context.js';
@@ -55,10 +56,10 @@ export function verifyState(context: StateContext, snapshot: Snapshot, bootProbl
 
 /** A lock left behind by a dead or stuck process, if any. */
 export function staleLock(context: StateContext): string | undefined {
-  const dir = context.lockDir;
+  const dir = localDir(context);
   if (!existsSync(dir)) return undefined;
   for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.lock') && name !== `${LOCK_FILE}.break`) continue;
+    if (!name.endsWith('.lock') && name !== `${LOCAL_FILES.lock}.break`) continue;
     const path = join(dir, name);
     const holder = readHolder(path);
     const reason = staleReason(path, holder, context.config.lock.stale_ms);

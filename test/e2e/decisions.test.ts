@@ -29,7 +29,7 @@ describe('decide and outcome', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already closed/);
     // That error was raised holding the state lock: it is released all the same.
-    expect(existsSync(join(dir, '.agentstate/.locks/state.lock'))).toBe(false);
+    expect(existsSync(join(dir, '.git/agentstate/state.lock'))).toBe(false);
   });
 
   it('unknown id exits 3, missing --why exits 2, and neither writes anything', () => {

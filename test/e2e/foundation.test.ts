@@ -248,10 +248,10 @@ describe('errors and exit codes', () => {
     writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('timeout_ms: 10000', 'timeout_ms: 300'));
     git(dir, 'commit', '-qam', 'short lock timeout');
     const holder = { pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', nonce: 'feedface', command: 'agentstate test' };
-    writeFileSync(join(dir, '.agentstate/.locks/state.lock'), JSON.stringify(holder));
+    writeFileSync(join(dir, '.git/agentstate/state.lock'), JSON.stringify(holder));
     // A fresh holder: not stale by age either.
     holder.since = new Date().toISOString();
-    writeFileSync(join(dir, '.agentstate/.locks/state.lock'), JSON.stringify(holder));
+    writeFileSync(join(dir, '.git/agentstate/state.lock'), JSON.stringify(holder));
     const before = read(dir, EVENTS);
     const run = cli(dir, ['log', 'blocked']);
     expect(run.code).toBe(5);
@@ -263,10 +263,10 @@ describe('errors and exit codes', () => {
   it('a lock left by a dead process is broken at once', () => {
     const dir = stateRepo();
     const dead = { pid: 2 ** 22 + 12345, host: hostname(), since: new Date().toISOString(), nonce: 'deadbeef' };
-    writeFileSync(join(dir, '.agentstate/.locks/state.lock'), JSON.stringify(dead));
+    writeFileSync(join(dir, '.git/agentstate/state.lock'), JSON.stringify(dead));
     const run = cli(dir, ['log', 'after a crash']);
     expect(run.code, run.stderr).toBe(0);
-    expect(existsSync(join(dir, '.agentstate/.locks/state.lock'))).toBe(false);
+    expect(existsSync(join(dir, '.git/agentstate/state.lock'))).toBe(false);
   });
 });
 

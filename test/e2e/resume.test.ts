@@ -112,10 +112,10 @@ describe('resume', () => {
   it('--check exits 1 on a stale lock, and names it', () => {
     const dir = stateRepo();
     const stale = { pid: process.pid, host: 'elsewhere.example', since: '2020-01-01T00:00:00.000Z', nonce: 'old' };
-    writeFileSync(join(dir, '.agentstate/.locks/state.lock'), JSON.stringify(stale));
+    writeFileSync(join(dir, '.git/agentstate/state.lock'), JSON.stringify(stale));
     const run = cli(dir, ['resume', '--check']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/stale lock \.agentstate\/\.locks\/state\.lock \(pid \d+ on elsewhere\.example/);
+    expect(run.stderr).toMatch(/stale lock \.git\/agentstate\/state\.lock \(pid \d+ on elsewhere\.example/);
   });
 
   it('warns about a missing referenced path and an old heartbeat', () => {
