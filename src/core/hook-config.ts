@@ -5,6 +5,7 @@
  * changed and the caller prints the snippet instead. Pure: text in, text out (the `yaml` module
  * is loaded lazily, only by `hooks install`).
  */
+import type * as YamlNamespace from 'yaml';
 import { launcherCommand } from './launcher.js';
 
 export type HookName = 'pre-commit' | 'post-merge' | 'post-rewrite';
@@ -22,7 +23,7 @@ export const stepCommand = (step: Pick<HookStep, 'args'>) => launcherCommand(ste
 
 export type ConfigEdit = { text: string; added: HookStep[] } | { unsafe: string };
 
-type YamlModule = typeof import('yaml');
+type YamlModule = typeof YamlNamespace;
 type Node = { range?: [number, number, number] | null; flow?: boolean; items?: unknown[] };
 type Pair = { key: unknown; value: unknown };
 
