@@ -21,7 +21,14 @@ export interface Finding {
   file: string;
   line?: number;
   message: string;
+  /**
+   * A warning is shown but does not fail the check: what merged history may legitimately hold
+   * (a decision closed on two clones, a dependency cycle made of two clones' edges).
+   */
+  severity?: 'warning';
 }
+
+export const isError = (finding: Finding) => finding.severity !== 'warning';
 
 export interface CheckInput {
   stateDir: string; // repo-relative, e.g. ".agentstate"
@@ -45,7 +52,7 @@ interface Family {
   schema: ZodType<unknown>;
 }
 
-export const format = (finding: Finding) => `${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.message}`;
+export const format = (finding: Finding) => `${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.severity ? `${finding.severity}: ` : ''}${finding.message}`;
 
 export async function checkFiles(input: CheckInput): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -226,7 +233,7 @@ function checkAppendOnly(input: CheckInput, family: Family, findings: Finding[])
 
 function checkDecisions(records: Rec[], file: string, findings: Finding[]): void {
   const decisions = new Map(records.filter((r) => r.kind === 'decision').map((r) => [String(r.id), r]));
-  const closed = new Set<string>();
+  const closings = new Map<string, Rec[]>();
   for (const record of records) {
     if (record.kind === 'decision') continue;
     const target = decisions.get(String(record.decision));
@@ -234,12 +241,26 @@ function checkDecisions(records: Rec[], file: string, findings: Finding[]): void
       findings.push({ file, message: `${String(record.kind)} ${String(record.id)} names unknown decision ${String(record.decision)}` });
       continue;
     }
-    if (closed.has(String(record.decision))) findings.push({ file, message: `${String(record.decision)} is closed more than once (${String(record.id)})` });
     if (record.kind === 'outcome' && target.standing === true) findings.push({ file, message: `outcome ${String(record.id)} for standing order ${String(record.decision)}` });
     if (record.kind === 'revoke' && target.standing !== true) findings.push({ file, message: `revoke ${String(record.id)} for ${String(record.decision)}, which is not a standing order` });
-    closed.add(String(record.decision));
+    const list = closings.get(String(record.decision)) ?? [];
+    list.push(record);
+    closings.set(String(record.decision), list);
+  }
+  // Closed on two clones, then merged: legitimate history. The earliest closing counts.
+  for (const [decision, list] of closings) {
+    if (list.length < 2) continue;
+    const [first, ...others] = [...list].sort(byTime);
+    const describe = (r: Rec) => `${String(r.id)} (${String(r.status ?? r.kind)}, ${String(r.agent)}, ${String(r.at)})`;
+    findings.push({
+      file,
+      severity: 'warning',
+      message: `${decision} was closed more than once (merged from clones): ${describe(first!)} counts; also ${others.map(describe).join(', ')}`,
+    });
   }
 }
+
+const byTime = (a: Rec, b: Rec) => (String(a.at) < String(b.at) ? -1 : String(a.at) > String(b.at) ? 1 : String(a.id) < String(b.id) ? -1 : 1);
 
 async function checkBacklog(text: string | undefined, file: string, config: Config, findings: Finding[]): Promise<void> {
   if (text === undefined) return;
@@ -271,7 +292,19 @@ async function checkBacklog(text: string | undefined, file: string, config: Conf
     }
   }
   const cycle = anyCycle(tasks.map((task) => task.value) as unknown as Parameters<typeof anyCycle>[0]);
-  if (cycle) findings.push({ file, line: ids.get(cycle[0]!), message: `dependency cycle: ${cycle.join(' -> ')}` });
+  if (cycle) {
+    // The CLI refuses a cycle, so this one was made by a merge (each clone added one edge) or by hand.
+    const updated = new Map(tasks.map((task) => [String(task.value.id), String(task.value.updated ?? '')]));
+    const members = cycle.slice(0, -1);
+    const latest = members.reduce((best, id) => (updated.get(id)! > updated.get(best)! || (updated.get(id) === updated.get(best) && id > best) ? id : best));
+    const dependency = cycle[members.indexOf(latest) + 1]!;
+    findings.push({
+      file,
+      line: ids.get(latest),
+      severity: 'warning',
+      message: `dependency cycle ${cycle.join(' -> ')} (made by a merge?); break it: agentstate backlog update ${latest} --drop-depends ${dependency}`,
+    });
+  }
 }
 
 function checkRuntime(text: string | undefined, file: string, findings: Finding[]): void {
