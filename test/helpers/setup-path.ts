@@ -13,6 +13,5 @@ const BIN = resolve(import.meta.dirname, '../../bin/agentstate.js');
 const dir = mkdtempSync(join(tmpdir(), 'agentstate-path-'));
 writeFileSync(join(dir, 'agentstate'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
 chmodSync(join(dir, 'agentstate'), 0o755);
-export const SHIM_DIR = dir;
 process.env.PATH = `${dir}:${process.env.PATH ?? ''}`;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
