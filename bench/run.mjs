@@ -4,7 +4,7 @@
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { seedEvents, seedLargeState } from './seed.mjs';
+import { seedEvents, seedHistory, seedLargeState } from './seed.mjs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,7 @@ function measure(step, runs = RUNS, warm = 2) {
   return stats(Array.from({ length: runs }, (_, i) => step(i)));
 }
 
-const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, parallel: {}, peer: {} };
+const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, freshClone: {}, parallel: {}, peer: {} };
 
 function machine() {
   const git = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -176,6 +176,28 @@ function repoBytes(dir) {
   };
 }
 
+// 4b. check in a fresh clone, as every CI run does: 2,000 state commits holding 100,000 events,
+// no check point and no remembered segments, so the whole history is walked.
+{
+  const origin = repo();
+  sh(origin, process.execPath, [BIN, 'init']);
+  const seeded = seedHistory(origin, QUICK ? 200 : 2000, 50);
+  sh(origin, process.execPath, [BIN, 'boot']);
+  const samples = [];
+  for (let i = 0; i < (QUICK ? 3 : 7); i++) {
+    const clone = temp('agentstate-clone-');
+    sh(clone, 'git', ['clone', '-q', `file://${origin}`, '.']);
+    if (i === 0) {
+      const verdict = spawnSync(process.execPath, [BIN, 'check'], { cwd: clone, env, encoding: 'utf8' });
+      if (verdict.status !== 0) throw new Error(`check of the seeded history failed: ${verdict.stdout}${verdict.stderr}`);
+      rmSync(join(clone, '.git', 'agentstate'), { recursive: true, force: true }); // as fresh as a new clone again
+    }
+    samples.push(cli(clone, 'check'));
+    rmSync(clone, { recursive: true, force: true });
+  }
+  results.freshClone = { commits: seeded.commits, events: seeded.events, check: stats(samples), target_ms: 3000 };
+}
+
 // 5. 8 processes x 50 log at once.
 {
   const dir = repo();
@@ -260,6 +282,8 @@ function print(r) {
   lines.push('');
   lines.push(`large state (${r.large.state.events} events, ${r.large.state.decisions} decisions, ${r.large.state.tasks} tasks):`);
   for (const name of ['resume', 'check', 'check --staged']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
+  const f = r.freshClone;
+  lines.push(row([`fresh clone: check (${f.commits} commits, ${f.events} events)`, f.check.median, f.check.min, f.check.max, `target < ${f.target_ms}`]));
   lines.push('');
   const p = r.parallel;
   lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);

@@ -92,6 +92,24 @@ function clones(): { origin: string; a: string; b: string } {
 const pull = (dir: string, ...args: string[]) => spawnSync('git', ['pull', '-q', '--no-edit', ...(args.length ? args : ['--no-rebase']), 'origin', 'main'], { cwd: dir, encoding: 'utf8' });
 
 describe('merged history is valid history', () => {
+  it('a commit that writes the same records in another order is not a finding; one that changes a record is', () => {
+    const dir = stateRepo();
+    for (const summary of ['a', 'b', 'c']) expect(cli(dir, ['log', summary]).code).toBe(0);
+    expect(check(dir).code).toBe(0); // a check point: the next run walks the commits after it
+    const lines = read(dir, EVENTS).split('\n');
+    const [b, c] = [lines.findIndex((line) => line.includes('"summary":"b"')), lines.findIndex((line) => line.includes('"summary":"c"'))];
+    [lines[b], lines[c]] = [lines[c]!, lines[b]!];
+    writeFileSync(join(dir, EVENTS), lines.join('\n'));
+    git(dir, 'commit', '-q', '--no-verify', '-am', 'the order a merge driver may write');
+    expect(cli(dir, ['log', 'd']).code).toBe(0);
+    const run = check(dir);
+    expect(run.code, run.stdout).toBe(0);
+    expect(check(freshClone(dir)).code).toBe(0);
+    writeFileSync(join(dir, EVENTS), read(dir, EVENTS).replace('"summary":"c"', '"summary":"C"'));
+    git(dir, 'commit', '-q', '--no-verify', '-am', 'a change in the same place');
+    expect(check(dir).stdout).toMatch(/commit [0-9a-f]{7} changed record ev-\w+/);
+  });
+
   it('pull --rebase that writes the records in another order is not a finding (append-only by id and content)', () => {
     const { a, b } = clones();
     expect(check(b).code).toBe(0); // a check point before the rebase

@@ -6,6 +6,10 @@ import { git, gitRepo, tempDir } from '../helpers/cli.js';
 import { installGlobal, packedTarball, pathWithout, run } from '../helpers/package.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** One --ignore-scripts install for the tests that only use it. */
+let shared: string | undefined;
+const sharedBin = () => (shared ??= installGlobal(tempDir('prefix-'), { ignoreScripts: true }).bin);
+
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; files: string[] };
 
 /** init, log, resume in a new repository with only the installed `agentstate` on PATH. */
@@ -54,8 +58,7 @@ describe('the npm package', () => {
   });
 
   it('--version is agentstate-cli\'s own version, also under another project\'s `npm run`', () => {
-    const prefix = tempDir('prefix-');
-    const { bin } = installGlobal(prefix, { ignoreScripts: true });
+    const bin = sharedBin();
     const project = tempDir('project-');
     const env = { PATH: pathWithout(bin), npm_package_version: '9.9.9', npm_package_name: 'someone-else' };
     const version = run(project, 'agentstate', ['--version'], env);
@@ -77,8 +80,7 @@ describe('the CI recipe in the README', () => {
     expect(commands[0]).toBe('npm i -g agentstate-cli');
     expect(commands.slice(1)).toEqual(['agentstate check']);
     // The published name is not reachable from a test: the same install, of the packed tarball.
-    const prefix = tempDir('prefix-');
-    const { bin } = installGlobal(prefix, { ignoreScripts: true });
+    const bin = sharedBin();
     const env = { PATH: pathWithout(bin) };
     const origin = gitRepo();
     expect(run(origin, 'agentstate', ['init'], env).code).toBe(0);
