@@ -54,7 +54,7 @@ export async function installWithManager(repo: Repo, manager: Manager, steps: Ho
       return { manager: 'husky', hooks: steps.map((step) => huskyLine(manager.dir, step, manager.legacy)) };
     case 'lefthook': {
       const edit = await editConfig(manager.config, steps, (text) => withLefthookSteps(text, steps));
-      return { manager: 'lefthook', ...edit, ...(edit.changed ? runInstaller(repo, 'lefthook', ['install']) : {}) };
+      return { manager: 'lefthook', ...edit, ...runInstaller(repo, 'lefthook', ['install']) };
     }
     case 'pre-commit': {
       const edit = await editConfig(manager.config, steps, (text) => withPreCommitSteps(text, steps, stateFilesPattern));

@@ -64,6 +64,9 @@ export async function historyReport(context: StateContext, files: FileSet, optio
     revisions = usable ? [`${point}..HEAD`] : ['HEAD'];
     walked = usable ? 'since-check-point' : 'all';
   }
+  if (!options.since && existsSync(join(repo.commonDir, 'shallow'))) {
+    context.warn('this clone is shallow: commits before its boundary are not checked for rewritten records; fetch the whole history (actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`)');
+  }
   const all = (await walkInWorker(repo.root, revisions, logFamilies(context))) ?? [];
   const findings = all.filter((finding) => !accepted.has(finding.commit));
   if (options.savePoint && !options.since && findings.length === 0) savePoint(context, head);

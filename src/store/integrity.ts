@@ -5,6 +5,7 @@ import { projectDecisions } from '../core/decisions.js';
 import { overLimit, secretIn, walkStrings } from '../core/guards.js';
 import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
 import { anyCycle } from '../core/backlog.js';
+import { lostRecords, recordId } from '../core/append-only.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { AgentstateError } from '../errors.js';
 import { decisionIndexText } from './decisions-file.js';
@@ -212,23 +213,18 @@ function checkAppendOnly(input: CheckInput, family: Family, findings: Finding[])
   const now = input.current.get(activePath);
   if (!before || !now) return;
   if (now.subarray(0, before.length).equals(before)) return;
-  // Not a byte prefix: every earlier record line must still exist, in a new segment (sealed) or here.
+  // Not a byte prefix: every earlier record must still exist, by id and content, in a new segment (sealed) or here.
   const newSegments = currentPaths.slice(0, -1).filter((path) => !input.previous.has(path));
-  const lines = new Set<string>();
-  for (const path of [...newSegments, activePath]) for (const line of input.current.get(path)!.toString('utf8').split('\n')) lines.add(line);
-  const isRecord = family.kind === 'yaml' ? (line: string) => line.startsWith('- {') : (line: string, i: number) => i > 0 && line !== '';
-  const beforeLines = before.toString('utf8').split('\n');
-  const nowLines = now.toString('utf8').split('\n');
-  beforeLines.forEach((line, i) => {
-    if (i === beforeLines.length - 1 || !isRecord(line, i) || lines.has(line)) return;
-    const id = /"id":"([^"]+)"/.exec(line)?.[1] ?? line.split('\t')[0];
-    const nowLine = nowLines.findIndex((candidate) => candidate.includes(`"id":"${id}"`) || candidate.startsWith(`${id}\t`));
-    findings.push({
-      file: activePath,
-      line: nowLine >= 0 ? nowLine + 1 : i + 1,
-      message: `record ${id} was ${nowLine >= 0 ? 'changed' : 'removed'} since the last commit (append-only)`,
-    });
-  });
+  const complete = (text: string) => text.slice(0, text.lastIndexOf('\n') + 1); // a torn last line is no record yet
+  const lost = lostRecords(
+    [{ file: activePath, text: complete(before.toString('utf8')), kind: family.kind }],
+    [...newSegments, activePath].map((path) => ({ file: path, text: input.current.get(path)!.toString('utf8'), kind: family.kind })),
+  );
+  const lineOf = (text: string, id: string) =>
+    text.split('\n').findIndex((line) => (family.kind === 'yaml' ? line.startsWith('- {') && recordId(line, 'yaml') === id : line.startsWith(`${id}\t`))) + 1;
+  for (const { id, change } of lost) {
+    findings.push({ file: activePath, line: lineOf(now.toString('utf8'), id) || lineOf(before.toString('utf8'), id), message: `record ${id} was ${change} since the last commit (append-only)` });
+  }
 }
 
 function checkDecisions(records: Rec[], file: string, findings: Finding[]): void {

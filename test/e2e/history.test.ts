@@ -35,6 +35,13 @@ describe('check walks the history in a fresh clone (CI)', () => {
     expect(cli(clone, ['doctor']).stdout).toMatch(new RegExp(`FAIL history: unacknowledged rewrites: ${sha.slice(0, 7)} changed ev-\\w+`));
   });
 
+  it('says so when the clone is shallow (its history cannot be walked)', () => {
+    const { dir: origin } = rewritten();
+    const shallow = tempDir('shallow-');
+    git(shallow, 'clone', '-q', '--depth', '1', `file://${origin}`, '.');
+    expect(check(shallow).stderr).toMatch(/warning: this clone is shallow: .*fetch-depth: 0/);
+  });
+
   it('--since <rev> walks only the commits after it', () => {
     const { dir, sha } = rewritten();
     expect(check(dir, '--since', sha).code).toBe(0);
