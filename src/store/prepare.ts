@@ -2,7 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { excludedBySparseCheckout } from '../git/repo.js';
 import { sparseCheckoutError, usageError } from '../errors.js';
-import { ARCHIVE_DIR, BLOBS_DIR, FILES, LOCKS_DIR, STATE_DIR } from './layout.js';
+import { ARCHIVE_DIR, BLOBS_DIR, FILES, LOCKS_DIR } from './layout.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
