@@ -156,6 +156,19 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate handoff --done "auth refactor" --remaining "migrate sessions table" --uncertain "is the cache TTL right?"'],
   );
 
+  examples(
+    program
+      .command('search')
+      .description('ranked search (BM25) over events, decisions with their outcomes, tasks, catches and handoffs, sealed segments included')
+      .argument('<query...>', 'words to look for; a word of 3+ letters also finds words it starts ("lock" finds "locking")')
+      .option('--kind <kinds>', `only these kinds, comma-separated or repeated: ${['event', 'handoff', 'decision', 'task', 'catch'].join(', ')}`, collect)
+      .option('--since <when>', 'only records from this time on: ISO time or age (30m, 2h, 7d)')
+      .option('--by <agent>', 'only records written by this agent (a task: its owner)')
+      .option('--limit <n>', 'at most n hits (default 20)')
+      .action(action(() => import('./search.js'))),
+    ['agentstate search redis cache', 'agentstate search "optimistic locking" --kind decision', 'agentstate search deploy --since 7d --by worker-1 --json'],
+  );
+
   const backlog = program.command('backlog').description('tasks: priorities, dependencies, atomic claims, versions');
   const task = (name: string) => () => import('./backlog.js').then((module) => ({ run: module[name as 'add'] }));
   examples(

@@ -1,0 +1,192 @@
+import { words } from './search-text.js';
+import type { SearchDoc } from './search-records.js';
+
+/**
+ * The search index of one state file, as one binary buffer that loads without parsing: typed
+ * arrays for the documents and postings, and a dictionary of words as one text that a lookup
+ * scans with indexOf. A derived cache, never a source of truth: rebuilt whenever the file's
+ * size or time changes. (A JSON index of the large benchmark state takes ~0.8 s to load; this
+ * one takes a few ms.) Pure: the store reads and writes the bytes.
+ */
+export const INDEX_VERSION = 1;
+const MAGIC = 'ASIDX001';
+
+export interface PlacedDoc extends SearchDoc {
+  /** Where the record's line is in its file: 1-based line, byte offset and length. */
+  line: number;
+  offset: number;
+  length: number;
+}
+
+export interface IndexHeader {
+  version: number;
+  /** The file it was built from, as it was. */
+  source: { size: number; mtimeMs: number };
+  docs: number;
+  postings: number;
+  totalLength: number;
+  agents: string[];
+  keys: string[];
+  dictBytes: number;
+}
+
+export interface FileIndex {
+  header: IndexHeader;
+  line: Uint32Array;
+  offset: Uint32Array;
+  length: Uint32Array;
+  at: Float64Array;
+  agent: Uint32Array;
+  kind: Uint8Array;
+  docLength: Uint16Array;
+  /** Pairs: document number, times the word occurs in it. */
+  postings: Uint32Array;
+  /** "\nword\tstart\tcount" lines, sorted by word; start and count in base 36. */
+  dict: string;
+}
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+export function buildIndex(docs: PlacedDoc[], source: IndexHeader['source']): FileIndex {
+  const n = docs.length;
+  const agents: string[] = [];
+  const agentNumber = new Map<string, number>();
+  const byWord = new Map<string, number[]>();
+  const index = {
+    line: new Uint32Array(n),
+    offset: new Uint32Array(n),
+    length: new Uint32Array(n),
+    at: new Float64Array(n),
+    agent: new Uint32Array(n),
+    kind: new Uint8Array(n),
+    docLength: new Uint16Array(n),
+  };
+  let totalLength = 0;
+  docs.forEach((doc, i) => {
+    let agent = agentNumber.get(doc.agent);
+    if (agent === undefined) {
+      agent = agents.push(doc.agent) - 1;
+      agentNumber.set(doc.agent, agent);
+    }
+    index.line[i] = doc.line;
+    index.offset[i] = doc.offset;
+    index.length[i] = doc.length;
+    index.at[i] = doc.at;
+    index.agent[i] = agent;
+    index.kind[i] = doc.kind;
+    const list = words(doc.text);
+    index.docLength[i] = Math.min(list.length, 65535);
+    totalLength += list.length;
+    const counts = new Map<string, number>();
+    for (const word of list) counts.set(word, (counts.get(word) ?? 0) + 1);
+    for (const [word, count] of counts) {
+      let postings = byWord.get(word);
+      if (!postings) byWord.set(word, (postings = []));
+      postings.push(i, count);
+    }
+  });
+  const sorted = [...byWord.keys()].sort();
+  const total = sorted.reduce((sum, word) => sum + byWord.get(word)!.length, 0);
+  const postings = new Uint32Array(total);
+  let dict = '';
+  let at = 0;
+  for (const word of sorted) {
+    const list = byWord.get(word)!;
+    postings.set(list, at);
+    dict += `\n${word}\t${(at / 2).toString(36)}\t${(list.length / 2).toString(36)}`;
+    at += list.length;
+  }
+  dict += '\n';
+  const keys = docs.some((doc) => doc.key !== undefined) ? docs.map((doc) => doc.key ?? '') : [];
+  const header: IndexHeader = { version: INDEX_VERSION, source, docs: n, postings: total / 2, totalLength, agents, keys, dictBytes: Buffer.byteLength(dict) };
+  return { header, ...index, postings, dict };
+}
+
+/** The index as bytes: magic, header length, JSON header, then the arrays, each 8-byte aligned. */
+export function encodeIndex(index: FileIndex): Buffer {
+  const header = Buffer.from(JSON.stringify(index.header));
+  const parts: Buffer[] = [Buffer.from(MAGIC), uint32(header.length), header];
+  let size = 12 + header.length;
+  const add = (view: ArrayBufferView | Buffer) => {
+    const bytes = Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+    const gap = pad8(size) - size;
+    if (gap) parts.push(Buffer.alloc(gap));
+    parts.push(bytes);
+    size += gap + bytes.length;
+  };
+  for (const view of arrays(index)) add(view);
+  add(Buffer.from(index.dict));
+  return Buffer.concat(parts);
+}
+
+const arrays = (index: FileIndex) => [index.at, index.line, index.offset, index.length, index.agent, index.postings, index.docLength, index.kind];
+
+/** The index back from its bytes, or undefined when they are not an index of this version. */
+export function decodeIndex(bytes: Buffer): FileIndex | undefined {
+  if (bytes.length < 12 || bytes.toString('latin1', 0, 8) !== MAGIC) return undefined;
+  const headerLength = bytes.readUInt32LE(8);
+  let header: IndexHeader;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as IndexHeader;
+  } catch {
+    return undefined;
+  }
+  if (header.version !== INDEX_VERSION) return undefined;
+  // Typed arrays need aligned memory: a Buffer from the shared pool may not be.
+  const buffer = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
+  let at = 12 + headerLength;
+  const take = <T>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, count: number, width: number): T => {
+    at = pad8(at);
+    const view = make(buffer.buffer as ArrayBuffer, buffer.byteOffset + at, count);
+    at += count * width;
+    return view;
+  };
+  const n = header.docs;
+  try {
+    const index = {
+      at: take((b, o, l) => new Float64Array(b, o, l), n, 8),
+      line: take((b, o, l) => new Uint32Array(b, o, l), n, 4),
+      offset: take((b, o, l) => new Uint32Array(b, o, l), n, 4),
+      length: take((b, o, l) => new Uint32Array(b, o, l), n, 4),
+      agent: take((b, o, l) => new Uint32Array(b, o, l), n, 4),
+      postings: take((b, o, l) => new Uint32Array(b, o, l), header.postings * 2, 4),
+      docLength: take((b, o, l) => new Uint16Array(b, o, l), n, 2),
+      kind: take((b, o, l) => new Uint8Array(b, o, l), n, 1),
+    };
+    at = pad8(at);
+    if (at + header.dictBytes !== buffer.length) return undefined;
+    return { header, ...index, dict: buffer.toString('utf8', at, at + header.dictBytes) };
+  } catch {
+    return undefined;
+  }
+}
+
+function uint32(value: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32LE(value);
+  return bytes;
+}
+
+export interface WordEntry {
+  word: string;
+  start: number;
+  count: number;
+}
+
+/** The dictionary entries for a query word: the word itself, and every word it starts when `prefix`. */
+export function lookup(index: FileIndex, word: string, prefix: boolean): WordEntry[] {
+  const found: WordEntry[] = [];
+  const dict = index.dict;
+  let at = dict.indexOf(`\n${word}${prefix ? '' : '\t'}`);
+  while (at >= 0) {
+    const tab = dict.indexOf('\t', at + 1);
+    const tab2 = dict.indexOf('\t', tab + 1);
+    const end = dict.indexOf('\n', tab2 + 1);
+    const entry = dict.slice(at + 1, tab);
+    if (!entry.startsWith(word)) break;
+    found.push({ word: entry, start: parseInt(dict.slice(tab + 1, tab2), 36), count: parseInt(dict.slice(tab2 + 1, end), 36) });
+    if (!prefix) break;
+    at = end < dict.length - 1 ? end : -1;
+  }
+  return found;
+}
