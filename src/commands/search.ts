@@ -27,7 +27,7 @@ function parseKinds(values: string[] | undefined): SearchKind[] | undefined {
 /** `agentstate search <query>`: ranked hits over events, decisions, tasks, catches and handoffs. */
 export const run: CommandRun<SearchOptions> = async ({ args, options, globals }) => {
   const query = args.join(' ');
-  if (queryWords(query).length === 0) throw usageError('search: the query has no word to look for', 'give one or more words, e.g. `agentstate search redis cache`');
+  if (queryWords(query).length === 0) throw usageError('the query has no word to look for', 'give one or more words, e.g. `agentstate search redis cache`');
   const kinds = parseKinds(options.kind);
   const since = options.since !== undefined ? parseWhen(options.since, '--since') : undefined;
   const limit = parseCount(options.limit, '--limit') ?? DEFAULT_LIMIT;
