@@ -90,7 +90,7 @@ describe('search', () => {
 
   it('prints one plain line per hit when piped, and nothing but ids with --quiet', () => {
     const run = cli(dir, ['search', 'cache'], { NO_COLOR: undefined });
-    expect(run.stdout).not.toMatch(/\u001b/);
+    expect(run.stdout).not.toContain('\u001b');
     const lines = run.stdout.trim().split('\n');
     expect(lines.length).toBe(search(dir, 'cache').count);
     expect(lines.find((line) => line.startsWith('decision'))).toMatch(new RegExp(`^decision +${decision} +\\d{4}-\\d\\d-\\d\\d +done +Switch the cache`));
