@@ -47,6 +47,11 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
   return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
 }
 
+/** The width to lay a board out in: the terminal's, else $COLUMNS, else 100. */
+export function layoutWidth(): number {
+  return terminalWidth() ?? (Number(process.env.COLUMNS) > 0 ? Number(process.env.COLUMNS) : 100);
+}
+
 export function writeOut(text: string): void {
   if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -233,6 +233,17 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate backlog next', 'agentstate backlog next --claim --agent worker-1 --json'],
   );
 
+  examples(
+    program
+      .command('board')
+      .description('the backlog as a board: ready, in progress (owner, lease), blocked (by what), done recently; fits the terminal')
+      .option('--done-since <when>', 'show done tasks updated since: ISO time or age (default 7d)')
+      .option('--limit <n>', 'at most n cards per column (default 20)')
+      .option('--width <n>', 'lay out for n columns (default: the terminal width, else $COLUMNS, else 100)')
+      .action(action(() => import('./board.js'))),
+    ['agentstate board', 'agentstate board --done-since 1d --limit 5', 'agentstate board --json'],
+  );
+
   const state = program.command('state').description('runtime state: dotted keys, JSON values, versioned');
   const runtime = (name: string) => () => import('./state.js').then((module) => ({ run: module[name as 'get'] }));
   examples(
