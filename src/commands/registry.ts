@@ -244,6 +244,25 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate board', 'agentstate board --done-since 1d --limit 5', 'agentstate board --json'],
   );
 
+  examples(
+    program
+      .command('serve')
+      .description('a local web view: board, decisions, timeline, events, handoffs, catches chart, runtime state; 127.0.0.1 only, token in the URL')
+      .option('--port <n>', 'the port to listen on (default: a free one)')
+      .option('--write', 'let the page move tasks between columns (same checks and commit as `backlog update`)')
+      .action(action(() => import('./serve.js'))),
+    ['agentstate serve', 'agentstate serve --port 4477 --write --agent reviewer'],
+  );
+
+  examples(
+    program
+      .command('report')
+      .description('the web view as one static HTML file (for CI artifacts); with --json alone, the same view as data')
+      .option('--html <file>', 'write the page to this file')
+      .action(action(() => import('./report.js'))),
+    ['agentstate report --html state.html', 'agentstate report --json'],
+  );
+
   const state = program.command('state').description('runtime state: dotted keys, JSON values, versioned');
   const runtime = (name: string) => () => import('./state.js').then((module) => ({ run: module[name as 'get'] }));
   examples(
