@@ -69,8 +69,18 @@ export async function startServer(hooks: ServerHooks, port: number): Promise<Run
     response.on('close', () => streams.delete(response));
   }
 
-  // Changes: watch the state directories for an immediate notice, and poll as a safety net
-  // (a watcher can miss events on some file systems); both only compare fingerprints.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new AgentstateError(Exit.failure, `port ${port} is in use`, 'pick another with --port N, or leave it out for a free one') : error),
+    );
+    server.listen(port, HOST, () => resolve());
+  });
+  const address = server.address();
+  actualPort = typeof address === 'object' && address ? address.port : port;
+
+  // Changes (once listening: a server that could not start must not keep the process alive):
+  // watch the state directories for an immediate notice, and poll as a safety net (a watcher can
+  // miss events on some file systems); both only compare fingerprints.
   let last = hooks.fingerprint();
   let pending: NodeJS.Timeout | undefined;
   const check = () => {
@@ -96,14 +106,6 @@ export async function startServer(hooks: ServerHooks, port: number): Promise<Run
     for (const stream of streams) stream.write(': ping\n\n');
   }, 15_000);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new AgentstateError(Exit.failure, `port ${port} is in use`, 'pick another with --port N, or leave it out for a free one') : error),
-    );
-    server.listen(port, HOST, () => resolve());
-  });
-  const address = server.address();
-  actualPort = typeof address === 'object' && address ? address.port : port;
   return {
     url: `http://${HOST}:${actualPort}/?token=${token}`,
     port: actualPort,
