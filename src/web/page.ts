@@ -8,8 +8,7 @@ const MARKER = '/*AGENTSTATE_DATA*/null';
  * embedded (report --html) it is a static file that shows that view and needs no server.
  */
 export function pageHtml(embedded?: View): string {
-  if (!embedded) return template;
   // JSON inside <script>: no "<" may close the element early.
-  const json = JSON.stringify(embedded).replace(/</g, '\\u003c');
+  const json = embedded ? JSON.stringify(embedded).replace(/</g, '\\u003c') : 'null';
   return template.replace(MARKER, () => json);
 }
