@@ -19,7 +19,7 @@ describe('the web view in a real browser (Debian Chromium)', () => {
   let shots: string;
   let browser: BrowserContext;
   let served: Served;
-  const ids: Record<string, string> = {};
+  const ids = {} as Record<'login' | 'cache' | 'docs' | 'open' | 'closed', string>;
   const requested: string[] = [];
 
   async function screenshot(page: Page, name: string): Promise<void> {
@@ -112,14 +112,14 @@ describe('the web view in a real browser (Debian Chromium)', () => {
     const page = await browser.newPage();
     await page.goto(served.url);
     await page.waitForSelector('body[data-ready]');
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 1));
     ok(dir, ['backlog', 'add', 'Added from the terminal', '--priority', 'P2']);
     await page.waitForSelector('[data-column=ready] .card:has-text("Added from the terminal")', { timeout: 10_000 });
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(1);
 
     // A page that still shows version 1 of a task another agent changed since.
     ok(dir, ['backlog', 'update', ids.docs, '--notes', 'changed elsewhere']);
-    await page.evaluate((id) => (window as unknown as { move(card: object, column: string): Promise<void> }).move({ id, version: 1 }, 'active'), ids.docs);
+    await page.evaluate((id) => (globalThis as unknown as { move(card: object, column: string): Promise<void> }).move({ id, version: 1 }, 'active'), ids.docs);
     await expect.poll(() => page.locator('#message').textContent()).toContain(`${ids.docs}: ${ids.docs} is at version`);
     expect(json<{ task: { status: string } }>(cli(dir, ['backlog', 'show', ids.docs, '--json'])).task.status).toBe('open');
     await screenshot(page, 'refused');
