@@ -299,7 +299,7 @@ export function registerCommands(program: Command, action: Action): void {
       .description('the boot briefing for a new session: handoff, open decisions, standing orders, state, tasks, events, warnings')
       .option('--format <format>', 'md or json', undefined)
       .option('--budget <tokens>', 'fit the briefing in this many tokens (bytes/4); what is cut is said')
-      .option('--focus <text>', 'keep only items matching this text or tag (open decisions and standing orders always stay)')
+      .option('--focus <text>', 'keep only items matching every word of this text, as search matches them; events ranked as search ranks them (open decisions and standing orders always stay)')
       .option('--full', 'everything, no budget')
       .option('--check', 'exit 1 when there are open decisions, stale state or a stale lock')
       .action(action(() => import('./resume.js'))),

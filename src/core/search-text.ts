@@ -49,7 +49,7 @@ export function markSpans(text: string, query: string[]): Array<[number, number]
     .map((span) => [span.start, span.end]);
 }
 
-/** True when any query word matches a word of any of the texts (the `--focus` filter). */
+/** True when any query word matches a word of any of the texts. */
 export function matchesAny(query: string[], ...texts: Array<string | undefined>): boolean {
   if (query.length === 0) return true;
   for (const text of texts) {
@@ -57,6 +57,12 @@ export function matchesAny(query: string[], ...texts: Array<string | undefined>)
     for (const word of words(text)) if (query.some((q) => matchWeight(q, word) > 0)) return true;
   }
   return false;
+}
+
+/** True when every query word matches a word of one of the texts (the `resume --focus` filter). */
+export function matchesAll(query: string[], ...texts: Array<string | undefined>): boolean {
+  const all = texts.flatMap((text) => (text ? words(text) : []));
+  return query.every((q) => all.some((word) => matchWeight(q, word) > 0));
 }
 
 /**

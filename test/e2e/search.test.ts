@@ -136,4 +136,16 @@ describe('search', () => {
     rmSync(cache, { recursive: true });
     expect(search(dir, 'postgres')).toEqual(after);
   });
+
+  it('resume --focus picks the events search ranks first, not only the latest', () => {
+    const repo = stateRepo();
+    ok(repo, ['log', 'flaky test: redis timeout']);
+    for (let i = 0; i < 11; i++) ok(repo, ['log', `deploy ${i}: after a redis timeout alarm the web tier, the workers and the queue consumers were restarted one by one`]);
+    ok(repo, ['log', 'unrelated: the docs were proofread']);
+    const text = cli(repo, ['resume', '--focus', 'redis timeout']).stdout;
+    // The short, exact early record outranks the long later ones; ten events are shown.
+    expect(text).toContain('flaky test: redis timeout');
+    expect(text.match(/deploy \d+: after a redis timeout alarm/g)).toHaveLength(9);
+    expect(text).not.toContain('proofread');
+  });
 });

@@ -3,6 +3,8 @@ import { buildIndex, decodeIndex, encodeIndex, lookup, type PlacedDoc } from '..
 import { rank } from '../../src/core/search-rank.js';
 import { KIND_CODE, catchDoc, decisionDoc, eventDoc, taskDoc } from '../../src/core/search-records.js';
 import { applyMarks, markSpans, matchesAny, queryWords, snippet, words } from '../../src/core/search-text.js';
+import { focusMatcher } from '../../src/core/briefing.js';
+import { bestMatches } from '../../src/core/search-focus.js';
 
 const placed = (docs: Array<Partial<PlacedDoc> & { text: string }>): PlacedDoc[] =>
   docs.map((doc, i) => ({ kind: KIND_CODE.event, at: i * 1000, agent: 'a', line: i + 1, offset: i * 100, length: 99, ...doc }));
@@ -113,5 +115,31 @@ describe('searchable text of records', () => {
     expect(decisionDoc({ kind: 'revoke', decision: 'd-1', why: 'trunk-based now' })).toMatchObject({ key: 'd-1', text: 'revoked: trunk-based now' });
     expect(taskDoc({ title: 'Migrate', epic: 'db', tags: ['sql'], notes: 'slow', owner: 'w1', updated: '2026-01-01T00:00:00Z' })).toMatchObject({ agent: 'w1', text: 'Migrate · epic: db · tags: sql · slow' });
     expect(catchDoc({ id: 'ct-1', at: 'x', control: 'lint', caught: 'unused import', agent: 'a', outcome: 'fixed', notes: '' }).text).toBe('lint: unused import · fixed');
+  });
+});
+
+describe('resume --focus, by the rules of search', () => {
+  const task = (title: string) => ({ id: 't-1', title, status: 'open', priority: 'P1', version: 1, created: 'x', updated: 'x' }) as never;
+
+  it('matches whole words (and longer words a word of 3+ letters starts), every focus word somewhere', () => {
+    const match = focusMatcher('log');
+    expect(match.task(task('rotate the log files'))).toBe(true);
+    expect(match.task(task('logging is noisy'))).toBe(true);
+    expect(match.task(task('update the catalog'))).toBe(false);
+    const both = focusMatcher('redis timeout');
+    expect(both.task(task('Redis: raise the timeout'))).toBe(true);
+    expect(both.task(task('Redis only'))).toBe(false);
+    expect(focusMatcher('Auth').decision({ id: 'd-1', at: '', agent: '', title: 'x', why: 'y', standing: false, tags: ['auth'], status: 'open' })).toBe(true);
+  });
+
+  it('keeps the events search ranks first, in time order', () => {
+    const events = [
+      { id: 'ev-1', summary: 'redis timeout', type: 'note' },
+      ...Array.from({ length: 12 }, (_, i) => ({ id: `ev-${i + 2}`, summary: `a long note about many things where redis is mentioned once, number ${i}`, type: 'note' })),
+      { id: 'ev-99', summary: 'redis timeout again', type: 'note' },
+    ];
+    const kept = bestMatches(events, 'redis timeout', 3).map((event) => event.id);
+    expect(kept).toEqual(['ev-1', kept[1], 'ev-99']);
+    expect(bestMatches(events.slice(0, 2), 'redis', 5)).toHaveLength(2);
   });
 });
