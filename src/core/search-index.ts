@@ -18,10 +18,19 @@ export interface PlacedDoc extends SearchDoc {
   length: number;
 }
 
+export interface SourceStamp {
+  size: number;
+  mtimeMs: number;
+  /** Bytes up to the end of the last complete line, the lines in them, and their hash: an appended file is indexed from there. */
+  covered?: number;
+  lines?: number;
+  hash?: string;
+}
+
 export interface IndexHeader {
   version: number;
   /** The file it was built from, as it was. */
-  source: { size: number; mtimeMs: number };
+  source: SourceStamp;
   docs: number;
   postings: number;
   totalLength: number;
@@ -47,59 +56,92 @@ export interface FileIndex {
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
-export function buildIndex(docs: PlacedDoc[], source: IndexHeader['source']): FileIndex {
-  const n = docs.length;
-  const agents: string[] = [];
-  const agentNumber = new Map<string, number>();
-  const byWord = new Map<string, number[]>();
-  const index = {
-    line: new Uint32Array(n),
-    offset: new Uint32Array(n),
-    length: new Uint32Array(n),
-    at: new Float64Array(n),
-    agent: new Uint32Array(n),
-    kind: new Uint8Array(n),
-    docLength: new Uint16Array(n),
-  };
-  let totalLength = 0;
-  docs.forEach((doc, i) => {
-    let agent = agentNumber.get(doc.agent);
+/** Builds an index one document at a time, so that a document's text is garbage at once. */
+export class IndexBuilder {
+  private readonly columns = { line: [] as number[], offset: [] as number[], length: [] as number[], at: [] as number[], agent: [] as number[], kind: [] as number[], docLength: [] as number[] };
+  private readonly agents: string[] = [];
+  private readonly agentNumber = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private hasKeys = false;
+  /** Per word: its postings (document, count) and the last document it was seen in. */
+  private readonly byWord = new Map<string, { postings: number[]; last: number }>();
+  private totalLength = 0;
+  private count = 0;
+
+  add(doc: PlacedDoc): void {
+    const i = this.count++;
+    let agent = this.agentNumber.get(doc.agent);
     if (agent === undefined) {
-      agent = agents.push(doc.agent) - 1;
-      agentNumber.set(doc.agent, agent);
+      agent = this.agents.push(doc.agent) - 1;
+      this.agentNumber.set(doc.agent, agent);
     }
-    index.line[i] = doc.line;
-    index.offset[i] = doc.offset;
-    index.length[i] = doc.length;
-    index.at[i] = doc.at;
-    index.agent[i] = agent;
-    index.kind[i] = doc.kind;
+    const columns = this.columns;
+    columns.line.push(doc.line);
+    columns.offset.push(doc.offset);
+    columns.length.push(doc.length);
+    columns.at.push(doc.at);
+    columns.agent.push(agent);
+    columns.kind.push(doc.kind);
+    this.keys.push(doc.key ?? '');
+    if (doc.key !== undefined) this.hasKeys = true;
     const list = words(doc.text);
-    index.docLength[i] = Math.min(list.length, 65535);
-    totalLength += list.length;
-    const counts = new Map<string, number>();
-    for (const word of list) counts.set(word, (counts.get(word) ?? 0) + 1);
-    for (const [word, count] of counts) {
-      let postings = byWord.get(word);
-      if (!postings) byWord.set(word, (postings = []));
-      postings.push(i, count);
+    columns.docLength.push(Math.min(list.length, 65535));
+    this.totalLength += list.length;
+    for (const word of list) {
+      const entry = this.byWord.get(word);
+      if (!entry) this.byWord.set(word, { postings: [i, 1], last: i });
+      else if (entry.last === i) entry.postings[entry.postings.length - 1]!++;
+      else {
+        entry.postings.push(i, 1);
+        entry.last = i;
+      }
     }
-  });
-  const sorted = [...byWord.keys()].sort();
-  const total = sorted.reduce((sum, word) => sum + byWord.get(word)!.length, 0);
-  const postings = new Uint32Array(total);
-  let dict = '';
-  let at = 0;
-  for (const word of sorted) {
-    const list = byWord.get(word)!;
-    postings.set(list, at);
-    dict += `\n${word}\t${(at / 2).toString(36)}\t${(list.length / 2).toString(36)}`;
-    at += list.length;
   }
-  dict += '\n';
-  const keys = docs.some((doc) => doc.key !== undefined) ? docs.map((doc) => doc.key ?? '') : [];
-  const header: IndexHeader = { version: INDEX_VERSION, source, docs: n, postings: total / 2, totalLength, agents, keys, dictBytes: Buffer.byteLength(dict) };
-  return { header, ...index, postings, dict };
+
+  finish(source: IndexHeader['source']): FileIndex {
+    const sorted = [...this.byWord.keys()].sort();
+    let total = 0;
+    for (const word of sorted) total += this.byWord.get(word)!.postings.length;
+    const postings = new Uint32Array(total);
+    const dict: string[] = [''];
+    let at = 0;
+    for (const word of sorted) {
+      const list = this.byWord.get(word)!.postings;
+      postings.set(list, at);
+      dict.push(`${word}\t${(at / 2).toString(36)}\t${(list.length / 2).toString(36)}`);
+      at += list.length;
+    }
+    const text = dict.join('\n') + '\n';
+    const c = this.columns;
+    const header: IndexHeader = {
+      version: INDEX_VERSION,
+      source,
+      docs: this.count,
+      postings: total / 2,
+      totalLength: this.totalLength,
+      agents: this.agents,
+      keys: this.hasKeys ? this.keys : [],
+      dictBytes: Buffer.byteLength(text),
+    };
+    return {
+      header,
+      line: Uint32Array.from(c.line),
+      offset: Uint32Array.from(c.offset),
+      length: Uint32Array.from(c.length),
+      at: Float64Array.from(c.at),
+      agent: Uint32Array.from(c.agent),
+      kind: Uint8Array.from(c.kind),
+      docLength: Uint16Array.from(c.docLength),
+      postings,
+      dict: text,
+    };
+  }
+}
+
+export function buildIndex(docs: PlacedDoc[], source: IndexHeader['source']): FileIndex {
+  const builder = new IndexBuilder();
+  for (const doc of docs) builder.add(doc);
+  return builder.finish(source);
 }
 
 /** The index as bytes: magic, header length, JSON header, then the arrays, each 8-byte aligned. */

@@ -1,9 +1,9 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { buildIndex, decodeIndex, encodeIndex, type FileIndex } from '../core/search-index.js';
+import { decodeIndex, encodeIndex, type FileIndex, type SourceStamp } from '../core/search-index.js';
 import { localPath } from './local.js';
-import { placedDocs, searchSources, type SearchSource } from './search-docs.js';
+import { indexSource, searchSources, type SearchSource } from './search-docs.js';
 import type { StateContext } from './context.js';
 
 /**
@@ -19,6 +19,11 @@ export interface LoadedIndex {
 const cacheDir = (context: StateContext) => localPath(context, 'search');
 const cacheName = (source: SearchSource) => `${createHash('sha1').update(source.display).digest('hex').slice(0, 12)}-${basename(source.path)}.idx`;
 
+/** Appended bytes indexed on the fly, not kept: past this much, the whole file is indexed again and kept. */
+const DELTA_BYTES = 64 * 1024;
+const APPEND_ONLY = new Set(['events', 'decisions', 'catches']);
+const digest = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
+
 export async function loadIndexes(context: StateContext, { rebuild = false } = {}): Promise<LoadedIndex[]> {
   const dir = cacheDir(context);
   const loaded: LoadedIndex[] = [];
@@ -32,13 +37,31 @@ export async function loadIndexes(context: StateContext, { rebuild = false } = {
     }
     const name = cacheName(source);
     names.add(name);
+    const stamp = { size: stat.size, mtimeMs: stat.mtimeMs };
     const cached = rebuild ? undefined : readCached(join(dir, name));
-    const fresh = cached && cached.header.source.size === stat.size && cached.header.source.mtimeMs === stat.mtimeMs ? cached : undefined;
-    const index = fresh ?? (await indexFile(context, source, { size: stat.size, mtimeMs: stat.mtimeMs }, join(dir, name)));
-    loaded.push({ source, index });
+    if (cached && cached.header.source.size === stat.size && cached.header.source.mtimeMs === stat.mtimeMs) {
+      loaded.push({ source, index: cached });
+      continue;
+    }
+    const bytes = readFileSync(source.path);
+    const appended = cached && APPEND_ONLY.has(source.type) ? await indexAppended(source, cached, bytes, stamp) : undefined;
+    if (appended) loaded.push({ source, index: cached! }, { source, index: appended });
+    else loaded.push({ source, index: await indexFile(context, source, bytes, stamp, join(dir, name)) });
   }
   removeOrphans(dir, names);
   return loaded;
+}
+
+/**
+ * An append-only log that grew since its index was kept: when the bytes the index covers are
+ * unchanged (same hash), only what was appended is indexed, and the two indexes are searched
+ * together. A log that changed otherwise (sealed, rewritten) is indexed again as a whole.
+ */
+async function indexAppended(source: SearchSource, cached: FileIndex, bytes: Buffer, stamp: SourceStamp): Promise<FileIndex | undefined> {
+  const { covered, lines, hash } = cached.header.source;
+  if (covered === undefined || lines === undefined || hash === undefined) return undefined;
+  if (bytes.length < covered || bytes.length - covered > DELTA_BYTES || digest(bytes.subarray(0, covered)) !== hash) return undefined;
+  return indexSource(source, bytes.subarray(covered), stamp, { offset: covered, line: lines + 1 });
 }
 
 function readCached(path: string): FileIndex | undefined {
@@ -49,11 +72,12 @@ function readCached(path: string): FileIndex | undefined {
   }
 }
 
-async function indexFile(context: StateContext, source: SearchSource, stat: { size: number; mtimeMs: number }, cachePath: string): Promise<FileIndex> {
-  const bytes = readFileSync(source.path);
-  const index = buildIndex(await placedDocs(source, bytes), stat);
-  // The file changed while it was read: use this index now, but do not keep it.
-  if (bytes.length !== stat.size) return index;
+async function indexFile(context: StateContext, source: SearchSource, bytes: Buffer, stamp: SourceStamp, cachePath: string): Promise<FileIndex> {
+  const index = (await indexSource(source, bytes, stamp))!;
+  // The file changed between its stat and its read: use this index now, but do not keep it.
+  if (bytes.length !== stamp.size) return index;
+  const covered = index.header.source.covered;
+  if (covered !== undefined) index.header.source.hash = digest(bytes.subarray(0, covered));
   try {
     mkdirSync(cacheDir(context), { recursive: true });
     const temp = `${cachePath}.${process.pid}.tmp`;

@@ -128,6 +128,15 @@ describe('search', () => {
 
     const id = ok(dir, ['log', 'postgres minor upgrade done']);
     expect(search(dir, 'postgres').hits.map((hit) => hit.id)).toContain(id);
+    // Appended to: only the new bytes are indexed, and found.
+    const next = ok(dir, ['log', 'pgbouncer pool resized']);
+    expect(search(dir, 'pgbouncer').hits.map((hit) => [hit.id, hit.source])).toEqual([[next, expect.stringMatching(/^\.agentstate\/(events|archive\/events\.[^:]+)\.yaml:\d+$/)]]);
+    // Changed above the end (not an append; `check` would flag it): the whole file is indexed again.
+    const active = join(dir, '.agentstate/events.yaml');
+    writeFileSync(active, read(dir, '.agentstate/events.yaml').replace('pgbouncer pool resized', 'pgbouncer pool RESIZED AGAIN') + read(dir, '.agentstate/events.yaml').split('\n').slice(-2).join('\n'));
+    expect(search(dir, 'again').hits.map((hit) => hit.text)).toEqual(['pgbouncer pool RESIZED AGAIN']);
+    git(dir, 'checkout', '--', '.agentstate/events.yaml');
+    expect(search(dir, 'again').hits).toEqual([]);
 
     for (const name of readdirSync(cache)) writeFileSync(join(cache, name), 'garbage');
     const after = search(dir, 'postgres');
