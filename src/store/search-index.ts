@@ -1,7 +1,8 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { decodeIndex, encodeIndex, type FileIndex, type SourceStamp } from '../core/search-index.js';
+import { decodeIndex, encodeIndex } from '../core/search-index-bytes.js';
+import type { FileIndex, SourceStamp } from '../core/search-index.js';
 import { localPath } from './local.js';
 import { indexSource, searchSources, type SearchSource } from './search-docs.js';
 import type { StateContext } from './context.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildIndex, decodeIndex, encodeIndex, lookup, type PlacedDoc } from '../../src/core/search-index.js';
+import { buildIndex, lookup, type PlacedDoc } from '../../src/core/search-index.js';
+import { decodeIndex, encodeIndex } from '../../src/core/search-index-bytes.js';
 import { rank } from '../../src/core/search-rank.js';
 import { KIND_CODE, catchDoc, decisionDoc, eventDoc, taskDoc } from '../../src/core/search-records.js';
 import { applyMarks, markSpans, matchesAny, queryWords, snippet, words } from '../../src/core/search-text.js';
