@@ -11,7 +11,8 @@ import { checkFiles, format, isError, type Finding } from '../store/integrity.js
 import { BOOT_FILE } from '../store/layout.js';
 import { appendLogRecord } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
-import { headFiles, indexFiles, readSegmentCache, stagedStateStatus, workingTreeFiles, writeSegmentCache, type FileSet } from '../store/state-files.js';
+import { headFiles, indexFiles, readSegmentCache, stagedStateStatus, trackedLocalFiles, workingTreeFiles, writeSegmentCache, type FileSet } from '../store/state-files.js';
+import { pendingForCommit, prunePending, stagePending } from '../store/with-code.js';
 import { commitNote, nowIso, validated } from './shared.js';
 
 export interface CheckOptions {
@@ -50,8 +51,12 @@ async function staged(options: CheckOptions, globals: GlobalOptions): Promise<Co
   const context = await openContext(globals, { requireInit: false, tolerateConfig: true });
   if (!context.repo) throw failure('check --staged needs a git repository');
   const status = stagedStateStatus(context);
-  if (status !== 'changed') return report(context, [], status === 'none' ? 'no agentstate state in this repository; nothing to check' : 'no state file staged; nothing to check');
+  // Commit mode with-code: the state waiting for this commit joins it, once it passes the check.
+  const withCode = context.commitMode === 'with-code' && prunePending(context).length > 0;
+  if (status !== 'changed' && !withCode) return report(context, [], status === 'none' ? 'no agentstate state in this repository; nothing to check' : 'no state file staged; nothing to check');
   const current = indexFiles(context);
+  const joining = withCode ? pendingForCommit(context, current) : new Map<string, Buffer>();
+  for (const [path, bytes] of joining) current.set(path, bytes);
   const head = headFiles(context);
   let findings = await validate(context, current, head);
   const block = current.get(bootFile(context))?.toString('utf8');
@@ -65,6 +70,7 @@ async function staged(options: CheckOptions, globals: GlobalOptions): Promise<Co
     const known = new Set(before.map(key));
     findings = findings.filter((finding) => !known.has(key(finding)));
   }
+  if (!findings.some(isError)) stagePending(context, joining);
   return report(context, findings, `${current.size} staged state files checked`);
 }
 
@@ -123,6 +129,8 @@ const bootFile = (context: StateContext) => context.display(context.path('..', B
 const key = (finding: Finding) => `${finding.file}\0${finding.severity ?? ''}\0${finding.message}`;
 
 function report(context: StateContext, findings: Finding[], okLine: string): CommandOutput {
+  const planted = trackedLocalFiles(context);
+  if (planted.length) context.warn(`ignored (tracked by git, never read by agentstate): ${planted.join(', ')}; \`agentstate doctor --repair\` untracks them`);
   const errors = findings.filter(isError);
   const lines = findings.map(format);
   return {
