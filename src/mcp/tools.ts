@@ -1,0 +1,192 @@
+import type { CommandRun } from '../command.js';
+
+/**
+ * The MCP tools: a small surface (the whole tools/list answer stays under 2,000 tokens), each
+ * one a thin call into the same command module the CLI runs, given the arguments the CLI would
+ * have parsed. Validation, lock, commit and errors are the CLI's own.
+ */
+type Json = Record<string, unknown>;
+
+export interface CliCall {
+  args: string[];
+  options: Json;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Json;
+  readOnly?: boolean;
+  /** The command module's run function, loaded the way the CLI registry loads it. */
+  load: () => Promise<CommandRun<never>>;
+  /** The tool's arguments as the CLI's positional arguments and options. */
+  toCli: (input: Json) => CliCall;
+  /** Answer with the command's human text instead of its --json data. */
+  text?: boolean;
+}
+
+const str = (description?: string) => (description ? { type: 'string', description } : { type: 'string' });
+const int = (description: string) => ({ type: 'integer', minimum: 0, description });
+const list = (description: string) => ({ type: 'array', items: { type: 'string' }, description });
+const ONCE = str('idempotency key: if a record with it exists, nothing is written');
+const PRIORITY = { type: 'string', enum: ['P0', 'P1', 'P2', 'P3'] };
+const STATUS = { type: 'string', enum: ['open', 'active', 'blocked', 'done', 'dropped'] };
+
+function object(properties: Json, required: string[] = []): Json {
+  return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false };
+}
+
+const text = (value: unknown) => (value === undefined ? undefined : String(value));
+const strings = (value: unknown) => (value === undefined ? undefined : (value as unknown[]).map(String));
+/** `{k: v}` as the CLI's `k=v` pairs: values written as JSON, which the CLI parses back. */
+const pairs = (value: unknown) => Object.entries((value ?? {}) as Json).map(([key, item]) => `${key}=${JSON.stringify(item)}`);
+
+const command = (load: () => Promise<{ run: CommandRun<never> }>) => () => load().then((module) => module.run);
+const backlog = (name: 'add' | 'update' | 'next') => () => import('../commands/backlog.js').then((module) => module[name] as CommandRun<never>);
+const runtime = (name: 'get' | 'set' | 'unset') => () => import('../commands/state.js').then((module) => module[name] as CommandRun<never>);
+
+export const TOOLS: ToolSpec[] = [
+  {
+    name: 'resume',
+    description:
+      'The boot briefing: latest handoff, open decisions, standing orders, runtime state, next tasks, recent events, warnings. Call it first in a session.',
+    inputSchema: object({ budget: int('fit in this many tokens; what is cut is said'), focus: str('keep only items matching this text or tag') }),
+    readOnly: true,
+    load: command(() => import('../commands/resume.js')),
+    toCli: (input) => ({ args: [], options: { budget: text(input.budget), focus: input.focus } }),
+    text: true,
+  },
+  {
+    name: 'decide',
+    description: 'Record a decision BEFORE acting on it; returns its id. It stays open until an outcome is recorded.',
+    inputSchema: object(
+      {
+        title: str('what you decided to do'),
+        why: str('the rationale'),
+        action: str('the concrete next step'),
+        standing: { type: 'boolean', description: 'an order binding every session until revoked' },
+        tags: list('tags'),
+        once: ONCE,
+      },
+      ['title', 'why'],
+    ),
+    load: command(() => import('../commands/decide.js')),
+    toCli: (input) => ({
+      args: [String(input.title)],
+      options: { why: input.why, action: input.action, standing: input.standing, tag: strings(input.tags), once: input.once },
+    }),
+  },
+  {
+    name: 'outcome',
+    description: 'Record what came of a decision; closes it.',
+    inputSchema: object(
+      { id: str('decision id or a unique prefix'), status: { type: 'string', enum: ['done', 'failed', 'abandoned'] }, note: str('what happened'), once: ONCE },
+      ['id', 'status'],
+    ),
+    load: command(() => import('../commands/outcome.js')),
+    toCli: (input) => ({ args: [String(input.id), String(input.status)], options: { note: input.note, once: input.once } }),
+  },
+  {
+    name: 'log',
+    description: 'Append an event to the event log; returns its id.',
+    inputSchema: object(
+      {
+        summary: str('what happened, one line'),
+        type: str('one word, default note'),
+        ref: str('a path or URL it is about'),
+        data: { type: 'object', description: 'structured fields' },
+        once: ONCE,
+      },
+      ['summary'],
+    ),
+    load: command(() => import('../commands/log.js')),
+    toCli: (input) => ({ args: [String(input.summary)], options: { type: input.type, ref: input.ref, data: input.data ? pairs(input.data) : undefined, once: input.once } }),
+  },
+  {
+    name: 'handoff',
+    description: 'End-of-session handoff; the next resume shows it first.',
+    inputSchema: object({ done: list('finished'), remaining: list('still to do'), uncertain: list('not sure about'), note: str(), once: ONCE }),
+    load: command(() => import('../commands/handoff.js')),
+    toCli: (input) => ({
+      args: [],
+      options: { done: strings(input.done), remaining: strings(input.remaining), uncertain: strings(input.uncertain), note: input.note, once: input.once },
+    }),
+  },
+  {
+    name: 'backlog_next',
+    description: 'The highest-priority open task whose dependencies are done. claim: take it atomically (status active, owner you).',
+    inputSchema: object({ claim: { type: 'boolean' } }),
+    load: backlog('next'),
+    toCli: (input) => ({ args: [], options: { claim: input.claim === true } }),
+  },
+  {
+    name: 'backlog_add',
+    description: 'Add a task; returns it.',
+    inputSchema: object(
+      { title: str(), priority: PRIORITY, epic: str(), tags: list('tags'), depends: list('task ids that must be done first'), notes: str(), once: ONCE },
+      ['title'],
+    ),
+    load: backlog('add'),
+    toCli: (input) => ({
+      args: [String(input.title)],
+      options: { priority: input.priority, epic: input.epic, tag: strings(input.tags), depends: strings(input.depends), notes: input.notes, once: input.once },
+    }),
+  },
+  {
+    name: 'backlog_update',
+    description: 'Change a task; its version goes up by one. tags and depends are added.',
+    inputSchema: object(
+      {
+        id: str('task id or a unique prefix'),
+        title: str(),
+        status: STATUS,
+        priority: PRIORITY,
+        epic: str(),
+        tags: list('tags to add'),
+        depends: list('dependencies to add'),
+        notes: str('replaces the notes'),
+        expect_version: int('write only if the task is still at this version'),
+      },
+      ['id'],
+    ),
+    load: backlog('update'),
+    toCli: (input) => ({
+      args: [String(input.id)],
+      options: {
+        title: input.title,
+        status: input.status,
+        priority: input.priority,
+        epic: input.epic,
+        tag: strings(input.tags),
+        depends: strings(input.depends),
+        notes: input.notes,
+        expectVersion: text(input.expect_version),
+      },
+    }),
+  },
+  {
+    name: 'state',
+    description: 'Runtime state, dotted keys. Without set or unset: read all fields, or key. set: {key: any JSON}. unset: keys to remove.',
+    inputSchema: object({
+      key: str('read this field only'),
+      set: { type: 'object' },
+      unset: list('keys'),
+      expect_version: int('write only if the state is still at this version'),
+    }),
+    load: async () => stateRun,
+    toCli: (input) => ({ args: [], options: input }),
+  },
+];
+
+/** One tool for get, set and unset (the CLI's three `state` commands), to keep the surface small. */
+const stateRun: CommandRun<never> = async (call) => {
+  const { options, globals } = call as unknown as { options: Json; globals: never };
+  const expectVersion = text(options.expect_version);
+  if (options.set !== undefined && options.unset !== undefined) {
+    const { usageError } = await import('../errors.js');
+    throw usageError('state: give set or unset, not both', 'make two calls');
+  }
+  if (options.set !== undefined) return (await runtime('set')())({ args: pairs(options.set), options: { expectVersion }, globals } as never);
+  if (options.unset !== undefined) return (await runtime('unset')())({ args: strings(options.unset) ?? [], options: { expectVersion }, globals } as never);
+  return (await runtime('get')())({ args: options.key === undefined ? [] : [String(options.key)], options: {}, globals } as never);
+};
