@@ -29,11 +29,11 @@ export const run: CommandRun<SetupOptions> = async ({ args, options, globals }) 
     tx.describe(plan.changes.map((change) => change.path).join(', '));
     applyPlan(tx, plan);
     if (bootBlockMissing(context)) tx.touchBoot();
-    return { changed: plan.changes.map((change) => change.path), notes: plan.notes, boot: tx.bootAffected };
+    return { changed: plan.changes.map((change) => change.path), notes: plan.notes, boot: tx.bootAffected, agentsMdOnly: plan.agentsMdOnly === true };
   });
   const changed = [...result.changed, ...(result.boot ? ['AGENTS.md'] : [])];
   const headline =
-    agent === 'codex' && !changed.some((path) => path.startsWith('.codex/'))
+    result.agentsMdOnly
       ? 'Codex reads AGENTS.md natively: that is enough.'
       : changed.length
         ? `${NAMES[agent]} now boots from agentstate: ${changed.join(', ')} updated${commitNote(commit)}`

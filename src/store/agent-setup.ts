@@ -19,6 +19,8 @@ export interface SetupPlan {
   /** Paths relative to the project, in the order written. */
   changes: Array<{ path: string; before: string | undefined; after: string }>;
   notes: string[];
+  /** Codex without a session hook: it boots from AGENTS.md alone. */
+  agentsMdOnly?: boolean;
 }
 
 export type SetupTarget = 'claude' | 'codex' | 'gemini' | 'cursor';
@@ -32,6 +34,7 @@ export interface SetupChoices {
 class Planner {
   private readonly files = new Map<string, { before: string | undefined; after: string }>();
   readonly notes: string[] = [];
+  agentsMdOnly = false;
 
   constructor(
     private readonly root: string,
@@ -61,7 +64,7 @@ class Planner {
 
   plan(): SetupPlan {
     const changes = [...this.files].filter(([, file]) => file.after !== file.before).map(([path, file]) => ({ path, ...file }));
-    return { changes, notes: this.notes };
+    return { changes, notes: this.notes, ...(this.agentsMdOnly ? { agentsMdOnly: true } : {}) };
   }
 }
 
@@ -76,6 +79,7 @@ export function planSetup(context: StateContext, target: SetupTarget, choices: S
     if (choices.mcp) mcp(CLAUDE.mcp);
   } else if (target === 'codex') {
     if (codexHooks(choices.hooks, planner.notes, codexProbe)) planner.edit(CODEX.hooks, json((text) => withSessionHook(text, CODEX.hook)));
+    else planner.agentsMdOnly = true;
   } else if (target === 'gemini') {
     planner.edit(GEMINI.settings, json((text) => withContextFile(text, AGENTS_MD, GEMINI.defaultContext)));
     planner.edit(GEMINI.settings, json((text) => withSessionHook(text, GEMINI.hook)));
