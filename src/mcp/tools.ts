@@ -29,8 +29,9 @@ const str = (description?: string) => (description ? { type: 'string', descripti
 const int = (description: string) => ({ type: 'integer', minimum: 0, description });
 const list = (description: string) => ({ type: 'array', items: { type: 'string' }, description });
 const ONCE = str('idempotency key: if a record with it exists, nothing is written');
-const PRIORITY = { type: 'string', enum: ['P0', 'P1', 'P2', 'P3'] };
-const STATUS = { type: 'string', enum: ['open', 'active', 'blocked', 'done', 'dropped'] };
+// Checked by the command itself, so a wrong value gets the CLI's message.
+const PRIORITY = str('P0 (most urgent) to P3');
+const STATUS = str('open, active, blocked, done or dropped');
 
 function object(properties: Json, required: string[] = []): Json {
   return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false };
