@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { GlobalOptions } from '../store/context.js';
 import { STATE_DIR } from '../store/layout.js';
 
-/** The slice of the SDK's low-level Server this needs (kept narrow so the SDK stays out of the CLI bundle). */
+/** The slice of the SDK's low-level Server this needs. */
 export interface RootsSource {
   getClientCapabilities(): { roots?: unknown } | undefined;
   listRoots(params?: undefined, options?: { timeout?: number }): Promise<{ roots: Array<{ uri: string }> }>;

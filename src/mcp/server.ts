@@ -7,7 +7,7 @@ import { styleFor } from '../output.js';
 import { openContext, type GlobalOptions } from '../store/context.js';
 import { FILES } from '../store/layout.js';
 import { packageRoot } from '../package-root.js';
-import { ProjectResolver, type RootsSource } from './project.js';
+import { ProjectResolver } from './project.js';
 import { commandResult, errorResult, type ToolResult } from './results.js';
 import { TOOLS, type ToolSpec } from './tools.js';
 
@@ -31,7 +31,8 @@ const STATE_FILES: Array<[string, string]> = [
  * Calls run one at a time (each takes the state lock anyway), in the order they arrive.
  */
 export async function serve(globals: GlobalOptions): Promise<void> {
-  const project = new ProjectResolver(globals);
+  // Answers are built from each command's data and text, so output-mode flags do not apply.
+  const project = new ProjectResolver({ ...globals, json: false, quiet: false });
   const style = await styleFor({ color: false });
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(task: () => Promise<T>): Promise<T> => {
@@ -76,12 +77,8 @@ export async function serve(globals: GlobalOptions): Promise<void> {
         return { contents: [{ uri: uri.href, mimeType, text: readFileSync(context.path(file), 'utf8') }] };
       });
     }
-    const lowLevel = server.server as unknown as RootsSource & {
-      oninitialized?: () => void;
-      setNotificationHandler(method: string, handler: () => void): void;
-    };
-    lowLevel.oninitialized = () => project.refresh(lowLevel);
-    lowLevel.setNotificationHandler('notifications/roots/list_changed', () => project.refresh(lowLevel));
+    server.server.oninitialized = () => project.refresh(server.server);
+    server.server.setNotificationHandler('notifications/roots/list_changed', () => project.refresh(server.server));
     return server;
   };
 
