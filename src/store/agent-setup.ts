@@ -7,13 +7,13 @@ import { withContextFile, withMcpServer, withSessionHook, type Edited } from '..
 import { failure } from '../errors.js';
 import { findBlock } from './boot-file.js';
 import type { StateContext } from './context.js';
-import { writeFileAtomic } from './durable.js';
-import type { Transaction } from './transaction.js';
+import { refuseSymlink, refuseSymlinkedDirs, writeFileAtomic } from './durable.js';
 
 /**
  * `agentstate setup <agent>`, all files or none: every file is read and every edit computed
  * first (a file that does not parse stops everything, before a byte is written), then all are
- * written; if a write fails, the ones already written are put back.
+ * written; if a write fails, the ones already written are put back. These are the user's files:
+ * they are written, never committed by agentstate (the user reviews and commits them).
  */
 export interface SetupPlan {
   /** Paths relative to the project, in the order written. */
@@ -49,6 +49,8 @@ class Planner {
   }
 
   edit(path: string, change: (text: string | undefined) => Edited): void {
+    refuseSymlinkedDirs(this.root, join(this.root, path));
+    refuseSymlink(join(this.root, path));
     const before = this.files.get(path)?.before ?? this.current(path);
     let edited: Edited;
     try {
@@ -123,13 +125,14 @@ export function probeCodex(): { installed: boolean; hooks?: { stage: string; ena
 }
 
 /** Write every planned file; if one fails, put back those already written. */
-export function applyPlan(tx: Transaction, plan: SetupPlan): void {
-  const root = tx.context.root;
+export function writePlan(root: string, plan: SetupPlan): void {
   const written: SetupPlan['changes'] = [];
   try {
     for (const change of plan.changes) {
-      mkdirSync(dirname(join(root, change.path)), { recursive: true });
-      tx.replace(join(root, change.path), change.after);
+      const path = join(root, change.path);
+      refuseSymlinkedDirs(root, path);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileAtomic(path, change.after);
       written.push(change);
     }
   } catch (error) {

@@ -61,7 +61,7 @@ describe('setup claude', () => {
     git(dir, 'commit', '-q', '-m', 'claude settings');
     const first = cli(dir, ['setup', 'claude']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Claude Code now boots from agentstate: CLAUDE.md, .claude\/settings.json updated \(commit [0-9a-f]{7}\)/);
+    expect(first.stdout).toMatch(/^Claude Code now boots from agentstate: wrote CLAUDE.md, .claude\/settings.json\n/);
     const settings = read(dir, '.claude/settings.json');
     const command = JSON.parse(
       settings
@@ -77,14 +77,30 @@ describe('setup claude', () => {
     expect(settings.endsWith('   "env": { "NODE_ENV": "development" }\n}\n')).toBe(true);
     expect(command).toMatch(/^sh -c '.*' agentstate resume --budget 500$/);
     expect(read(dir, 'CLAUDE.md')).toBe('# Claude notes\nBe brief.\n\n@AGENTS.md\n');
-    expect(filesOf(dir)).toEqual(['.claude/settings.json', 'CLAUDE.md']);
-    expect(git(dir, 'status', '--porcelain')).toBe('');
 
     const commits = commitCount(dir);
     const again = cli(dir, ['setup', 'claude']);
     expect(again.stdout.trim()).toBe('Claude Code is already set up; nothing changed');
     expect(read(dir, '.claude/settings.json')).toBe(settings);
     expect(commitCount(dir)).toBe(commits);
+  });
+
+  it('writes the user’s files and leaves committing them to the user: staged work and the next command untouched', () => {
+    const dir = stateRepo();
+    put(dir, 'CLAUDE.md', '# Claude notes\n');
+    put(dir, 'src/app.ts', 'export {};\n');
+    git(dir, 'add', 'CLAUDE.md', 'src/app.ts');
+    git(dir, 'commit', '-q', '-m', 'app');
+    put(dir, 'src/app.ts', 'export const staged = 1;\n');
+    git(dir, 'add', 'src/app.ts');
+    const commits = commitCount(dir);
+    const result = cli(dir, ['setup', 'claude']);
+    expect(result.stdout).toContain('  these are your files: review them, then `git add CLAUDE.md .claude/settings.json` and commit\n');
+    expect(commitCount(dir)).toBe(commits);
+    expect(git(dir, 'status', '--porcelain')).toBe(' M CLAUDE.md\nM  src/app.ts\n?? .claude/\n');
+    expect(cli(dir, ['log', 'next']).code).toBe(0);
+    expect(filesOf(dir)).toEqual(['.agentstate/events.yaml']);
+    expect(git(dir, 'status', '--porcelain')).toBe(' M CLAUDE.md\nM  src/app.ts\n?? .claude/\n');
   });
 
   it('the hook it writes prints the briefing, with no path of this machine in it', () => {
@@ -148,7 +164,7 @@ describe('setup claude', () => {
     const dir = stateRepo();
     put(dir, '.mcp.json', '{\n\t"mcpServers": {\n\t\t"docs": { "command": "docs-server" }\n\t}\n}\n');
     const result = json(cli(dir, ['setup', 'claude', '--mcp', '--json']));
-    expect(result.changed).toEqual(['CLAUDE.md', '.claude/settings.json', '.mcp.json']);
+    expect(result.written).toEqual(['CLAUDE.md', '.claude/settings.json', '.mcp.json']);
     const text = read(dir, '.mcp.json');
     expect(text.startsWith('{\n\t"mcpServers": {\n\t\t"docs": { "command": "docs-server" },\n\t\t"agentstate": {\n\t\t\t"command": "sh",\n')).toBe(true);
     const entry = JSON.parse(text).mcpServers.agentstate;
@@ -198,7 +214,6 @@ describe('setup codex', () => {
     const hooks = JSON.parse(text).hooks;
     expect(hooks.PreToolUse).toEqual(JSON.parse(HOOKS).hooks.PreToolUse);
     expect(hooks.SessionStart[0].matcher).toBe('startup|resume|clear|compact');
-    expect(filesOf(dir)).toEqual(['.codex/hooks.json']);
     cli(dir, ['log', 'Benchmarked Redis']);
     expect(runHook(dir, hooks.SessionStart[0].hooks[0].command).stdout).toContain('Benchmarked Redis');
     expect(cli(dir, ['setup', 'codex', '--hooks']).stdout.trim()).toBe('Codex is already set up; nothing changed');
@@ -266,7 +281,7 @@ describe('setup cursor', () => {
     expect(rule).toContain('@AGENTS.md');
     expect(rule).toContain('agentstate resume');
     expect(Object.keys(JSON.parse(read(dir, '.cursor/mcp.json')).mcpServers)).toEqual(['agentstate']);
-    expect(filesOf(dir)).toEqual(['.cursor/mcp.json', '.cursor/rules/agentstate.mdc']);
+    expect(json(cli(dir, ['setup', 'cursor', '--mcp', '--json'])).written).toEqual([]);
 
     writeFileSync(join(dir, '.cursor/rules/agentstate.mdc'), `${rule}\nAlso run the tests first.\n`);
     const again = cli(dir, ['setup', 'cursor']);
@@ -274,13 +289,14 @@ describe('setup cursor', () => {
     expect(read(dir, '.cursor/rules/agentstate.mdc')).toBe(`${rule}\nAlso run the tests first.\n`);
   });
 
-  it('regenerates a missing AGENTS.md block in the same commit', () => {
+  it('regenerates a missing AGENTS.md block (ours, so committed)', () => {
     const dir = stateRepo();
     writeFileSync(join(dir, 'AGENTS.md'), '# Agents\nOur own notes.\n');
     git(dir, 'commit', '-q', '-am', 'notes');
-    expect(cli(dir, ['setup', 'cursor']).code).toBe(0);
+    const result = cli(dir, ['setup', 'cursor']);
+    expect(result.stdout).toMatch(/\n {2}AGENTS.md: the agentstate block was missing; regenerated \(commit [0-9a-f]{7}\)\n/);
     expect(read(dir, 'AGENTS.md')).toMatch(/^# Agents\nOur own notes.\n\n<!-- agentstate:begin -->/);
-    expect(filesOf(dir)).toEqual(['.cursor/rules/agentstate.mdc', 'AGENTS.md']);
+    expect(filesOf(dir)).toEqual(['AGENTS.md']);
     expect(existsSync(join(dir, '.cursor/mcp.json'))).toBe(false);
   });
 
