@@ -44,8 +44,8 @@ export async function serve(globals: GlobalOptions): Promise<void> {
   const call = (spec: ToolSpec, input: Record<string, unknown>) =>
     serial(async (): Promise<ToolResult> => {
       try {
-        const { args, options } = spec.toCli(input);
-        const run = (await spec.load()) as CommandRun;
+        const { load, args, options } = spec.toCli(input);
+        const run = (await load()) as CommandRun;
         return commandResult(await run({ args, options: defined(options), globals: await project.options() }), spec.text === true, style);
       } catch (error) {
         return errorResult(error);

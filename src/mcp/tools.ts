@@ -1,4 +1,5 @@
 import type { CommandRun } from '../command.js';
+import { usageError } from '../errors.js';
 
 /**
  * The MCP tools: a small surface (the whole tools/list answer stays under 2,000 tokens), each
@@ -8,6 +9,8 @@ import type { CommandRun } from '../command.js';
 type Json = Record<string, unknown>;
 
 export interface CliCall {
+  /** The command module's run function, loaded the way the CLI registry loads it. */
+  load: () => Promise<CommandRun<never>>;
   args: string[];
   options: Json;
 }
@@ -17,9 +20,7 @@ export interface ToolSpec {
   description: string;
   inputSchema: Json;
   readOnly?: boolean;
-  /** The command module's run function, loaded the way the CLI registry loads it. */
-  load: () => Promise<CommandRun<never>>;
-  /** The tool's arguments as the CLI's positional arguments and options. */
+  /** The tool's arguments as the CLI command, positional arguments and options it stands for. */
   toCli: (input: Json) => CliCall;
   /** Answer with the command's human text instead of its --json data. */
   text?: boolean;
@@ -53,8 +54,11 @@ export const TOOLS: ToolSpec[] = [
       'The boot briefing: latest handoff, open decisions, standing orders, runtime state, next tasks, recent events, warnings. Call it first in a session.',
     inputSchema: object({ budget: int('fit in this many tokens; what is cut is said'), focus: str('keep only items matching this text or tag') }),
     readOnly: true,
-    load: command(() => import('../commands/resume.js')),
-    toCli: (input) => ({ args: [], options: { budget: text(input.budget), focus: input.focus } }),
+    toCli: (input) => ({
+      load: command(() => import('../commands/resume.js')),
+      args: [],
+      options: { budget: text(input.budget), focus: input.focus },
+    }),
     text: true,
   },
   {
@@ -71,8 +75,8 @@ export const TOOLS: ToolSpec[] = [
       },
       ['title', 'why'],
     ),
-    load: command(() => import('../commands/decide.js')),
     toCli: (input) => ({
+      load: command(() => import('../commands/decide.js')),
       args: [String(input.title)],
       options: { why: input.why, action: input.action, standing: input.standing, tag: strings(input.tags), once: input.once },
     }),
@@ -84,8 +88,11 @@ export const TOOLS: ToolSpec[] = [
       { id: str('decision id or a unique prefix'), status: { type: 'string', enum: ['done', 'failed', 'abandoned'] }, note: str('what happened'), once: ONCE },
       ['id', 'status'],
     ),
-    load: command(() => import('../commands/outcome.js')),
-    toCli: (input) => ({ args: [String(input.id), String(input.status)], options: { note: input.note, once: input.once } }),
+    toCli: (input) => ({
+      load: command(() => import('../commands/outcome.js')),
+      args: [String(input.id), String(input.status)],
+      options: { note: input.note, once: input.once },
+    }),
   },
   {
     name: 'log',
@@ -100,15 +107,18 @@ export const TOOLS: ToolSpec[] = [
       },
       ['summary'],
     ),
-    load: command(() => import('../commands/log.js')),
-    toCli: (input) => ({ args: [String(input.summary)], options: { type: input.type, ref: input.ref, data: input.data ? pairs(input.data) : undefined, once: input.once } }),
+    toCli: (input) => ({
+      load: command(() => import('../commands/log.js')),
+      args: [String(input.summary)],
+      options: { type: input.type, ref: input.ref, data: input.data ? pairs(input.data) : undefined, once: input.once },
+    }),
   },
   {
     name: 'handoff',
     description: 'End-of-session handoff; the next resume shows it first.',
     inputSchema: object({ done: list('finished'), remaining: list('still to do'), uncertain: list('not sure about'), note: str(), once: ONCE }),
-    load: command(() => import('../commands/handoff.js')),
     toCli: (input) => ({
+      load: command(() => import('../commands/handoff.js')),
       args: [],
       options: { done: strings(input.done), remaining: strings(input.remaining), uncertain: strings(input.uncertain), note: input.note, once: input.once },
     }),
@@ -117,8 +127,11 @@ export const TOOLS: ToolSpec[] = [
     name: 'backlog_next',
     description: 'The highest-priority open task whose dependencies are done. claim: take it atomically (status active, owner you).',
     inputSchema: object({ claim: { type: 'boolean' } }),
-    load: backlog('next'),
-    toCli: (input) => ({ args: [], options: { claim: input.claim === true } }),
+    toCli: (input) => ({
+      load: backlog('next'),
+      args: [],
+      options: { claim: input.claim === true },
+    }),
   },
   {
     name: 'backlog_add',
@@ -127,8 +140,8 @@ export const TOOLS: ToolSpec[] = [
       { title: str(), priority: PRIORITY, epic: str(), tags: list('tags'), depends: list('task ids that must be done first'), notes: str(), once: ONCE },
       ['title'],
     ),
-    load: backlog('add'),
     toCli: (input) => ({
+      load: backlog('add'),
       args: [String(input.title)],
       options: { priority: input.priority, epic: input.epic, tag: strings(input.tags), depends: strings(input.depends), notes: input.notes, once: input.once },
     }),
@@ -150,8 +163,8 @@ export const TOOLS: ToolSpec[] = [
       },
       ['id'],
     ),
-    load: backlog('update'),
     toCli: (input) => ({
+      load: backlog('update'),
       args: [String(input.id)],
       options: {
         title: input.title,
@@ -174,20 +187,13 @@ export const TOOLS: ToolSpec[] = [
       unset: list('keys'),
       expect_version: int('write only if the state is still at this version'),
     }),
-    load: async () => stateRun,
-    toCli: (input) => ({ args: [], options: input }),
+    // One tool for the CLI's three `state` commands, to keep the surface small.
+    toCli: (input) => {
+      const options = { expectVersion: text(input.expect_version) };
+      if (input.set !== undefined && input.unset !== undefined) throw usageError('state: give set or unset, not both', 'make two calls');
+      if (input.set !== undefined) return { load: runtime('set'), args: pairs(input.set), options };
+      if (input.unset !== undefined) return { load: runtime('unset'), args: strings(input.unset) ?? [], options };
+      return { load: runtime('get'), args: input.key === undefined ? [] : [String(input.key)], options: {} };
+    },
   },
 ];
-
-/** One tool for get, set and unset (the CLI's three `state` commands), to keep the surface small. */
-const stateRun: CommandRun<never> = async (call) => {
-  const { options, globals } = call as unknown as { options: Json; globals: never };
-  const expectVersion = text(options.expect_version);
-  if (options.set !== undefined && options.unset !== undefined) {
-    const { usageError } = await import('../errors.js');
-    throw usageError('state: give set or unset, not both', 'make two calls');
-  }
-  if (options.set !== undefined) return (await runtime('set')())({ args: pairs(options.set), options: { expectVersion }, globals } as never);
-  if (options.unset !== undefined) return (await runtime('unset')())({ args: strings(options.unset) ?? [], options: { expectVersion }, globals } as never);
-  return (await runtime('get')())({ args: options.key === undefined ? [] : [String(options.key)], options: {}, globals } as never);
-};
