@@ -52,6 +52,6 @@ grep -q '<hook_context># Resume' <<<"$out" && ok "Gemini CLI SessionStart hook: 
 # Codex: set-up finds the hooks feature; AGENTS.md is in the model's prompt.
 project codex
 codex --version 2>/dev/null
-grep -q 'hooks.json updated' <<<"$(agentstate setup codex)" && ok "setup codex: hooks found, .codex/hooks.json written" || fail "setup codex"
+grep -q 'wrote .codex/hooks.json' <<<"$(agentstate setup codex)" && ok "setup codex: hooks found, .codex/hooks.json written" || fail "setup codex"
 grep -q 'Verify the agent set-up' <<<"$(codex debug prompt-input 2>/dev/null)" && ok "Codex prompt holds the AGENTS.md block" || fail "Codex AGENTS.md"
 echo "all checks passed"
