@@ -14,6 +14,8 @@ const common = {
   banner: { js: "var __agentstateUrl=require('node:url').pathToFileURL(__filename).href;" },
   // jsonc-parser's main entry is a UMD wrapper whose requires esbuild cannot follow.
   alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+  // The web view's page (src/web/view.html) is inlined as text: one file, no asset to find at run time.
+  loader: { '.html': 'text' },
   logLevel: 'warning',
 };
 
