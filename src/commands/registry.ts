@@ -331,7 +331,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     program
       .command('mcp')
-      .description('a Model Context Protocol server over stdio: resume, decide, outcome, log, handoff, backlog and state tools')
+      .description('a Model Context Protocol server over stdio: resume, decide, outcome, log, handoff, search, backlog and state tools')
       .action(action(async () => loadChunk('mcp'))),
     ['agentstate mcp', 'claude mcp add agentstate -- agentstate mcp', 'agentstate mcp --dir ~/src/project --agent claude'],
   );

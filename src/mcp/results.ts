@@ -10,12 +10,13 @@ export interface ToolResult {
   isError?: boolean;
 }
 
-/** A command's answer: its human text (resume), else exactly what `--json` prints, plus its warnings. */
+/** A command's answer: its human text and notes (resume, search), else exactly what `--json` prints; plus its warnings. */
 export function commandResult(output: CommandOutput, asText: boolean, style: Style): ToolResult {
-  const warnings = [...new Set(output.warnings ?? [])].map((warning) => `agentstate: warning: ${warning}`);
+  const notes = [...new Set(output.warnings ?? [])].map((warning) => `agentstate: warning: ${warning}`);
+  if (asText) notes.push(...(output.notes ?? []).map((note) => `agentstate: ${note}`));
   const body = asText && output.human ? output.human(style) : JSON.stringify(output.data);
   return {
-    content: [{ type: 'text', text: [body, ...warnings].join('\n') }],
+    content: [{ type: 'text', text: [body, ...notes].join('\n') }],
     ...(output.exitCode ? { isError: true } : {}),
   };
 }

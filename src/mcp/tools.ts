@@ -124,6 +124,26 @@ export const TOOLS: ToolSpec[] = [
     }),
   },
   {
+    name: 'search',
+    description: 'Ranked search over events, decisions with their outcomes, tasks, catches and handoffs.',
+    inputSchema: object(
+      {
+        query: str('words; a word of 3+ letters also finds words it starts'),
+        kinds: list('only these: event, handoff, decision, task, catch'),
+        since: str('ISO time or age (30m, 2h, 7d)'),
+        limit: int('at most this many hits (default 20)'),
+      },
+      ['query'],
+    ),
+    readOnly: true,
+    toCli: (input) => ({
+      load: command(() => import('../commands/search.js')),
+      args: [String(input.query)],
+      options: { kind: strings(input.kinds), since: input.since, limit: text(input.limit) },
+    }),
+    text: true,
+  },
+  {
     name: 'backlog_next',
     description: 'The highest-priority open task whose dependencies are done. claim: take it atomically (status active, owner you).',
     inputSchema: object({ claim: { type: 'boolean' } }),

@@ -58,14 +58,14 @@ describe('agentstate mcp', () => {
     try {
       expect(client.getServerVersion()?.name).toBe('agentstate');
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(['resume', 'decide', 'outcome', 'log', 'handoff', 'backlog_next', 'backlog_add', 'backlog_update', 'state']);
+      expect(tools.map((tool) => tool.name)).toEqual(['resume', 'decide', 'outcome', 'log', 'handoff', 'search', 'backlog_next', 'backlog_add', 'backlog_update', 'state']);
       for (const tool of tools) expect(tool.description!.length).toBeLessThanOrEqual(160);
     } finally {
       await close();
     }
     const line = await rawToolsList(dir);
     const bytes = Buffer.byteLength(line);
-    expect(JSON.parse(line).result.tools).toHaveLength(9);
+    expect(JSON.parse(line).result.tools).toHaveLength(10);
     expect(bytes).toBeLessThan(8000);
     expect(Math.ceil(bytes / 4)).toBeLessThan(2000);
   });
@@ -115,6 +115,12 @@ describe('agentstate mcp', () => {
 
       await data('handoff', { done: ['cache on Redis'], remaining: ['drop the old column'], note: 'see bench/cache.md' });
       wrote(['.agentstate/events.yaml', 'AGENTS.md'], /^agentstate: handoff/);
+
+      const found = await call('search', { query: 'redis', kinds: ['decision', 'event'], limit: 5 });
+      expect(found.content[0]!.text.split('\n').map((line) => line.split(/\s+/)[1])).toEqual(
+        expect.arrayContaining([decision.id, event.id]),
+      );
+      expect(found.content[0]!.text).toBe(cli(dir, ['search', 'redis', '--kind', 'decision,event', '--limit', '5']).stdout.trimEnd());
 
       const briefing = await call('resume', { budget: 400, focus: 'column' });
       expect(briefing.isError).toBeUndefined();
