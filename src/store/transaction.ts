@@ -75,7 +75,11 @@ export function record(context: StateContext, command: string, tx: Transaction):
       ? { status: 'deferred', reason: reason ?? 'not inside a git repository' }
       : commitPaths(context.repo, { paths: [...paths].sort(), message: commitMessage(context, command, tx), maintenance: tx.sealed });
   if (outcome.status === 'deferred') {
-    context.warn(`nothing was committed (${outcome.reason}); the change is on disk, and \`agentstate commit\` or the next command records it`);
+    context.warn(
+      context.repo
+        ? `nothing was committed (${outcome.reason}); the change is on disk, and \`agentstate commit\` or the next command records it`
+        : 'not versioned: this directory is not inside a git repository; the change is written to disk only',
+    );
   } else {
     faultPoint('after-commit');
     rmSync(pendingPath, { force: true });
