@@ -32,6 +32,8 @@ export function releaseTask(task: Task, agent: string, now: string, force = fals
       `nothing was written; if ${task.owner} is gone, take it back with \`agentstate backlog release ${task.id} --force\``,
     );
   }
-  const { owner: _owner, claimed_at: _claimedAt, ...rest } = task;
-  return { ...rest, status: 'open', version: task.version + 1, updated: now } as Task;
+  const released: Task = { ...task, status: 'open', version: task.version + 1, updated: now };
+  delete released.owner;
+  delete released.claimed_at;
+  return released;
 }

@@ -83,5 +83,9 @@ export async function openBriefingContext(globals: GlobalOptions): Promise<State
   const context = await openContext(globals, { requireInit: false, tolerateConfig: true });
   if (!existsSync(context.stateDir)) throw notInitialisedError(context.stateDir);
   if (!context.initialised) context.warn(`${context.display(context.path(FILES.config))} is missing; using the default settings (\`agentstate init\` puts it back)`);
+  // A missing log reads as an empty one: say so, or a lost file would look like a quiet project.
+  for (const file of [FILES.events, FILES.decisions, FILES.backlog, FILES.runtime, FILES.catches]) {
+    if (!existsSync(context.path(file))) context.warn(`${context.display(context.path(file))} is missing (\`agentstate init\` recreates it empty; \`agentstate restore ${file}\` brings it back from git)`);
+  }
   return context;
 }

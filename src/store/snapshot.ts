@@ -1,9 +1,10 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
 import { focusMatcher, BOOT_TASKS, type EventView, type Handoff, type RuntimeView, type Snapshot } from '../core/briefing.js';
 import { taskBoard } from '../core/task-board.js';
+import { unreadableError } from '../errors.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary, type DecisionSummary } from './decisions-file.js';
@@ -144,9 +145,10 @@ export async function readBriefing(context: StateContext, reader: GuardedReader,
   const eventCount = options.full ? 1_000_000 : 10;
   const recent = !resume
     ? []
-    : await reader.part('recent events', [events], [] as Rec[], () =>
-        match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount),
-      );
+    : await reader.part('recent events', [events], [] as Rec[], () => {
+        requireList(context, events, LOGS.events.listKey);
+        return match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount);
+      });
   const active = tasks.some((task) => task.status === 'active');
   const activity = resume && active ? await reader.part('task owners\' activity', [events], new Map<string, string>(), () => agentActivity(context, decisions, runtime)) : undefined;
   const board = taskBoard(match ? tasks.filter((task) => match.task(task)) : tasks, {
@@ -169,6 +171,28 @@ export async function readBriefing(context: StateContext, reader: GuardedReader,
     warnings: [],
   };
   return { snapshot, tasks };
+}
+
+/**
+ * The tail reader skips what does not parse, so a log overwritten with garbage would read as an
+ * empty log: its head must at least hold the list key (`events:`), as every form of it does.
+ */
+function requireList(context: StateContext, path: string, key: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const head = Buffer.alloc(4096);
+    const bytes = readSync(fd, head, 0, head.length, 0);
+    if (bytes > 0 && !new RegExp(`^${key}:`, 'm').test(head.subarray(0, bytes).toString('utf8'))) {
+      throw unreadableError(context.display(path), 1, `no \`${key}:\` list at the top of the file`);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Branch and HEAD from the files under .git; a HEAD that is not a ref or a commit id is damage. */
