@@ -114,6 +114,7 @@ describe('text from records is shown, never obeyed', () => {
     expect(cli(dir, ['decide', hostile, '--why', hostile]).code).toBe(0);
     for (const args of [['events'], ['resume'], ['backlog', 'list'], ['decisions'], ['catches']]) {
       const out = cli(dir, args).stdout;
+      // eslint-disable-next-line no-control-regex
       expect(out, args.join(' ')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
     }
     expect(cli(dir, ['events']).stdout).toContain('red \\x1b[31mALERT\\x1b[0m \\x1b]52;c;cHduZWQ=\\x07 \\u202eevil');

@@ -5,4 +5,4 @@ import { acquireLock } from '../../dist/store/lock.js';
 const [lockPath] = process.argv.slice(2);
 await acquireLock(lockPath, { timeoutMs: 10_000, staleMs: 3_600_000, command: 'agentstate log (stalled)' });
 process.stdout.write('held\n');
-setInterval(() => {}, 1 << 30);
+await new Promise(() => setTimeout(() => {}, 1 << 30));
