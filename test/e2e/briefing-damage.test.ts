@@ -74,7 +74,7 @@ describe('a briefing that never blocks a session', () => {
   });
 
   const damage: Array<[string, (dir: string) => void, RegExp]> = [
-    ['events.yaml is garbage', (dir) => writeFileSync(join(dir, '.agentstate/events.yaml'), '\u0000\u0001 not yaml {{{\n'), /Rewrite the parser/],
+    ['events.yaml is garbage', (dir) => writeFileSync(join(dir, '.agentstate/events.yaml'), '\u0000\u0001 not yaml {{{\n'), /recent events not shown: \.agentstate\/events\.yaml:1: no `events:` list/],
     ['decisions.yaml does not parse', (dir) => writeFileSync(join(dir, '.agentstate/decisions.yaml'), 'schema: 1\ndecisions:\n- {"id": broken\n- {{{\n'), /decisions not shown: .*decisions/],
     ['decisions-index.yaml and decisions.yaml are missing', (dir) => ['decisions.yaml', 'decisions-index.yaml'].forEach((f) => rmSync(join(dir, '.agentstate', f))), /Port the tokenizer/],
     ['backlog.yaml does not parse', (dir) => writeFileSync(join(dir, '.agentstate/backlog.yaml'), 'items:\n  - [unclosed\n'), /tasks not shown: .*backlog\.yaml/],
