@@ -4,7 +4,7 @@
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { seedEvents, seedLargeState } from './seed.mjs';
+import { seedEvents, seedLargeState, seedStateCommits } from './seed.mjs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,6 +174,15 @@ function repoBytes(dir) {
     check: measure(() => cli(dir, 'check'), QUICK ? 3 : 7),
     'check --staged': measure(() => cli(dir, 'check', '--staged'), QUICK ? 3 : 7),
   };
+  // The header counts the state commits after the handoff's commit: found once by its trailer
+  // (git log --grep over the commits since), then remembered under the git dir.
+  sh(dir, process.execPath, [BIN, 'handoff', '--done', 'seeded']);
+  const after = QUICK ? 500 : 2000;
+  seedStateCommits(dir, after);
+  const memo = join(dir, '.git', 'agentstate', 'handoff-commit');
+  results.large.commits_after_handoff = after;
+  results.large['resume, handoff commit searched'] = measure(() => (rmSync(memo, { force: true }), cli(dir, 'resume')), QUICK ? 5 : 11);
+  results.large['resume, handoff commit remembered'] = measure(() => cli(dir, 'resume'), QUICK ? 5 : 11);
 }
 
 // 5. 8 processes x 50 log at once.
@@ -260,6 +269,8 @@ function print(r) {
   lines.push('');
   lines.push(`large state (${r.large.state.events} events, ${r.large.state.decisions} decisions, ${r.large.state.tasks} tasks):`);
   for (const name of ['resume', 'check', 'check --staged']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
+  lines.push(`  then a handoff and ${r.large.commits_after_handoff} state commits after it:`);
+  for (const name of ['resume, handoff commit searched', 'resume, handoff commit remembered']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
   lines.push('');
   const p = r.parallel;
   lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);

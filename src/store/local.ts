@@ -34,4 +34,5 @@ export const LOCAL_FILES = {
   checkPoint: 'check-point',
   checkedSegments: 'checked-segments',
   segmentsWithoutHandoff: 'segments-without-handoff',
+  handoffCommit: 'handoff-commit',
 } as const;
