@@ -107,7 +107,7 @@ function interleaved(steps, runs = RUNS, warm = 2) {
     catch: (i) => cli(dir, 'catch', 'bench', `caught ${i}`),
     'backlog add': (i) => cli(dir, 'backlog', 'add', `bench task ${i}`),
     'state set': (i) => cli(dir, 'state', 'set', `counter=${i}`),
-    'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--notes', `n${i}`),
+    'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--note', `n${i}`),
     resume: () => cli(dir, 'resume'),
     check: () => cli(dir, 'check'),
   });
