@@ -141,8 +141,10 @@ function errnoError(error: unknown): AgentstateError | undefined {
 
 /** `agentstate help backlog add` is `agentstate backlog add --help`. */
 function helpArgs(argv: string[]): string[] {
-  const at = argv.indexOf('help', 2);
-  if (at < 0 || argv.slice(2, at).some((arg) => !arg.startsWith('-')) || at === argv.length - 1) return argv;
+  let at = 2;
+  // Global options before the command word; --dir and --agent take a value.
+  while (at < argv.length && argv[at]!.startsWith('-')) at += argv[at] === '--dir' || argv[at] === '--agent' ? 2 : 1;
+  if (argv[at] !== 'help' || at === argv.length - 1) return argv;
   return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
 }
 
