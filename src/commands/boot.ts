@@ -24,7 +24,7 @@ export const run: CommandRun<BootOptions> = async ({ options, globals }) => {
   const context = await openBriefingContext(globals);
   const reader = new GuardedReader(context, deadlineOf(context.config.resume.timeout_ms));
   const { snapshot } = await readBriefing(context, reader, { mode: 'boot' });
-  const status = reader.missing.length === 0 ? await reader.part('the AGENTS.md block', [], undefined, () => bootStatus(context, snapshot)) : undefined;
+  const status = reader.missing.length === 0 ? await reader.part('the AGENTS.md block', [], undefined, () => bootStatus(context, snapshot), { essential: true }) : undefined;
   const unreadable = reader.warnings.map((warning) => warning.message);
   if (options.check) {
     const fresh = status?.fresh === true;

@@ -296,7 +296,7 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--focus <text>', 'keep only items matching this text or tag (open decisions and standing orders always stay)')
       .option('--full', 'everything, no budget')
       .option('--check', 'exit 1 on what can be acted on now: open decisions, an old heartbeat, a stale lock or AGENTS.md block, a missing path or commit held by the state, damage')
-      .option('--timeout <ms>', 'stop reading after this many ms since start and print what there is (default: resume.timeout_ms, 2000)')
+      .option('--timeout <ms>', 'stop reading after this many ms and print what there is (default: resume.timeout_ms, 2000)')
       .action(action(() => import('./resume.js'))),
     ['agentstate resume', 'claude -p "$(agentstate resume --budget 1500)"', 'agentstate resume --check || exit 1'],
   );

@@ -7,7 +7,10 @@ import type { Warning } from './warnings.js';
 /**
  * Reading for a briefing that must never block a session (resume, boot --check): each part is
  * read on its own, so a damaged file, a missing one or a failing git costs that part only and
- * becomes a warning; past the deadline the remaining parts are skipped and the briefing says so.
+ * becomes a warning. Past the deadline the parts that are not essential (events, checks, git)
+ * are skipped and the briefing says so; the essential ones (decisions, tasks, the handoff, the
+ * runtime state: small local files, never a FIFO) are always read, so even a start-up that ate
+ * the whole limit on a loaded machine prints what a session most needs.
  * A file that is not a regular file (a FIFO would block the read forever) is refused unread.
  * With `strict` (the AGENTS.md block about to be written) the first failure is thrown instead:
  * a block is never written from part of the state.
@@ -35,8 +38,8 @@ export class GuardedReader {
   }
 
   /** Read one part of the briefing; `fallback` when it cannot be read, or when time is up. */
-  async part<T>(name: string, files: string[], fallback: T, read: () => T | Promise<T>): Promise<T> {
-    if (!this.strict && this.timeLeft() <= 0) {
+  async part<T>(name: string, files: string[], fallback: T, read: () => T | Promise<T>, { essential = false } = {}): Promise<T> {
+    if (!this.strict && !essential && this.timeLeft() <= 0) {
       this.timedOut = true;
       this.miss(name);
       return fallback;
@@ -70,9 +73,13 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The time limit counts from the start of the process: a slow start-up is part of what a hook waits for. */
+/**
+ * The time limit counts from when the command starts reading. Starting Node is bounded and touches
+ * no state (about 125 ms); on a loaded machine it can take seconds, and counting it would leave a
+ * briefing with nothing read.
+ */
 export function deadlineOf(timeoutMs: number): number {
-  return performance.timeOrigin + timeoutMs;
+  return Date.now() + timeoutMs;
 }
 
 /**

@@ -134,13 +134,18 @@ const NO_DECISIONS: DecisionSummary = { open: [], standing: [], recent: [] };
 export async function readBriefing(context: StateContext, reader: GuardedReader, options: SnapshotOptions): Promise<Briefing> {
   const resume = options.mode === 'resume';
   const events = logPath(context, 'events');
-  const head = resume ? await reader.part('the git HEAD', [], {}, () => headOf(context)) : {};
-  const decisions = await reader.part('decisions', [context.path(FILES.decisionsIndex), logPath(context, 'decisions')], NO_DECISIONS, () =>
-    readDecisionSummary(context, context.config.decisions.recent),
+  const essential = { essential: true };
+  const head = resume ? await reader.part('the git HEAD', [], {}, () => headOf(context), essential) : {};
+  const decisions = await reader.part(
+    'decisions',
+    [context.path(FILES.decisionsIndex), logPath(context, 'decisions')],
+    NO_DECISIONS,
+    () => readDecisionSummary(context, context.config.decisions.recent),
+    essential,
   );
-  const tasks = await reader.part('tasks', [context.path(FILES.backlog)], [] as Task[], () => readBacklog(context, { validate: false }));
-  const handoff = await reader.part('the latest handoff', [events], undefined, () => latestHandoff(context));
-  const runtime = resume ? await reader.part('runtime state', [context.path(FILES.runtime)], undefined, (): RuntimeView => readRuntime(context)) : undefined;
+  const tasks = await reader.part('tasks', [context.path(FILES.backlog)], [] as Task[], () => readBacklog(context, { validate: false }), essential);
+  const handoff = await reader.part('the latest handoff', [events], undefined, () => latestHandoff(context), essential);
+  const runtime = resume ? await reader.part('runtime state', [context.path(FILES.runtime)], undefined, (): RuntimeView => readRuntime(context), essential) : undefined;
   const match = options.focus ? focusMatcher(options.focus) : undefined;
   const eventCount = options.full ? 1_000_000 : 10;
   const recent = !resume
