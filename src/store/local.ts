@@ -35,4 +35,6 @@ export const LOCAL_FILES = {
   checkedSegments: 'checked-segments',
   segmentsWithoutHandoff: 'segments-without-handoff',
   handoffCommit: 'handoff-commit',
+  journal: 'journal',
+  identityNoted: 'identity-noted',
 } as const;
