@@ -37,4 +37,5 @@ export const LOCAL_FILES = {
   handoffCommit: 'handoff-commit',
   journal: 'journal',
   identityNoted: 'identity-noted',
+  notVersionedNoted: 'not-versioned-noted',
 } as const;

@@ -5,6 +5,7 @@ import type { Task } from '../core/schemas.js';
 import { focusMatcher, BOOT_TASKS, type EventView, type Handoff, type RuntimeView, type Snapshot } from '../core/briefing.js';
 import { taskBoard } from '../core/task-board.js';
 import { unreadableError } from '../errors.js';
+import { bestMatches } from '../core/search-focus.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary, type DecisionSummary } from './decisions-file.js';
@@ -152,7 +153,7 @@ export async function readBriefing(context: StateContext, reader: GuardedReader,
     ? []
     : await reader.part('recent events', [events], [] as Rec[], () => {
         requireList(context, events, LOGS.events.listKey);
-        return match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount);
+        return match ? bestMatches(recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event), options.focus!, eventCount) : recentEvents(context, eventCount);
       });
   const active = tasks.some((task) => task.status === 'active');
   const activity = resume && active ? await reader.part('task owners\' activity', [events], new Map<string, string>(), () => agentActivity(context, decisions, runtime)) : undefined;
