@@ -22,7 +22,7 @@ export interface TaskOptions {
   tag?: string[];
   untag?: string[];
   depends?: string[];
-  undepend?: string[];
+  dropDepends?: string[];
   note?: string;
   force?: boolean;
   expectVersion?: string;
@@ -168,7 +168,7 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
       throw conflictError(`${task.id} is at version ${task.version}, not ${expected}`, 'nothing was written; re-read it with `agentstate backlog show` and retry');
     }
     const added = options.depends?.length ? resolveDependencies(tasks, options.depends) : [];
-    const removed = new Set(options.undepend?.length ? dependenciesToRemove(task, options.undepend) : []);
+    const removed = new Set(options.dropDepends?.length ? dependenciesToRemove(task, options.dropDepends) : []);
     const depends = [...new Set([...(task.depends_on ?? []), ...added])].filter((id) => !removed.has(id));
     for (const tag of options.untag ?? []) {
       if (!task.tags?.includes(tag)) throw usageError(`--untag ${tag}: ${task.id} has no such tag`, `nothing was written; its tags: ${task.tags?.join(', ') || 'none'}`);
@@ -178,8 +178,10 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
       const cycle = findCycle(tasks, task.id, depends);
       if (cycle) throw usageError(`dependency cycle: ${cycle.join(' -> ')}`, 'nothing was written; a task cannot depend on itself, directly or through others');
     }
+    const withoutDepends: Task = { ...task };
+    delete withoutDepends.depends_on;
     const changed = validated(context, taskSchema, {
-      ...task,
+      ...(depends.length ? task : withoutDepends),
       ...(options.title !== undefined ? { title: options.title } : {}),
       ...(options.status !== undefined ? { status: options.status } : {}),
       ...(options.priority !== undefined ? { priority: options.priority } : {}),
@@ -243,13 +245,13 @@ export const release: CommandRun<TaskOptions> = async ({ args, options, globals 
   return taskOutput(context, result, { commit });
 };
 
-/** The dependencies named by --undepend (ids or prefixes among the task's own dependencies). */
+/** The dependencies named by --drop-depends (ids or prefixes among the task's own dependencies). */
 function dependenciesToRemove(task: Task, texts: string[]): string[] {
   return texts.map((text) => {
     try {
       return resolveIdPrefix('task', text, task.depends_on ?? []);
     } catch (error) {
-      throw usageError(`--undepend ${text}: ${(error as Error).message.replace(/^no task/, `${task.id} has no dependency`)}`, `nothing was written; its dependencies: ${task.depends_on?.join(', ') || 'none'}`);
+      throw usageError(`--drop-depends ${text}: ${(error as Error).message.replace(/^no task/, `${task.id} has no dependency`)}`, `nothing was written; its dependencies: ${task.depends_on?.join(', ') || 'none'}`);
     }
   });
 }

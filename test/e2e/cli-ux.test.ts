@@ -146,11 +146,11 @@ describe('backlog', () => {
     expect(rows[2]).toMatch(new RegExp(`waits\\s+-\\s+${old}\\s+1$`));
   });
 
-  it('update --untag and --undepend remove; release gives a claim back; next --claim with nothing ready exits 3', () => {
+  it('update --untag and --drop-depends remove; release gives a claim back; next --claim with nothing ready exits 3', () => {
     const dir = stateRepo();
     const first = cli(dir, ['backlog', 'add', 'first', '-q']).stdout.trim();
     const second = cli(dir, ['backlog', 'add', 'second', '--tag', 'later', '--tag', 'api', '--depends', first, '-q']).stdout.trim();
-    expect(cli(dir, ['backlog', 'update', second, '--untag', 'later', '--undepend', first]).code).toBe(0);
+    expect(cli(dir, ['backlog', 'update', second, '--untag', 'later', '--drop-depends', first]).code).toBe(0);
     const task = json<{ task: { tags: string[]; depends_on?: string[] } }>(cli(dir, ['backlog', 'show', second, '--json'])).task;
     expect(task.tags).toEqual(['api']);
     expect(task.depends_on).toBeUndefined();
