@@ -20,9 +20,9 @@ export interface DecideOptions {
  * decision is durable and committed: that is the write-ahead point. Until an outcome is recorded
  * it is listed as open, so a session that dies mid-way leaves its intent behind.
  */
-export const run: CommandRun<DecideOptions> = async ({ args, options, globals }) => {
+export const run: CommandRun<DecideOptions> = async ({ args, options, globals, command }) => {
   const title = requireText(args[0], 'the title');
-  const why = requireText(textOrStdin(options.why), '--why');
+  const why = requireText(textOrStdin(options.why, command !== undefined), '--why');
   const context = await openContext(globals);
   const record = validated(context, decisionRecordSchema, {
     id: newId('decision'),

@@ -16,8 +16,8 @@ export interface HandoffOptions {
 }
 
 /** `agentstate handoff`: a structured end-of-session record; the next `resume` shows it first. */
-export const run: CommandRun<HandoffOptions> = async ({ options, globals }) => {
-  const note = textOrStdin(options.note);
+export const run: CommandRun<HandoffOptions> = async ({ options, globals, command }) => {
+  const note = textOrStdin(options.note, command !== undefined);
   const context = await openContext(globals);
   const data = { done: options.done ?? [], remaining: options.remaining ?? [], uncertain: options.uncertain ?? [] };
   if (!note?.trim() && data.done.length + data.remaining.length + data.uncertain.length === 0) {

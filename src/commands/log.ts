@@ -20,8 +20,8 @@ export interface LogOptions {
 }
 
 /** `agentstate log <summary>`: append an event; prints its id. */
-export const run: CommandRun<LogOptions> = async ({ args, options, globals }) => {
-  const summary = requireText(textOrStdin(args[0]), 'the summary');
+export const run: CommandRun<LogOptions> = async ({ args, options, globals, command }) => {
+  const summary = requireText(textOrStdin(args[0], command !== undefined), 'the summary');
   const context = await openContext(globals);
   if (options.commit !== undefined && !/^[0-9a-f]{4,64}$/i.test(options.commit)) {
     throw usageError(`--commit: "${options.commit}" is not a commit sha`, 'give a hex sha, e.g. --commit a1b2c3d');

@@ -50,9 +50,12 @@ export function parseKeyValues(pairs: string[], what: string): Record<string, un
   return out;
 }
 
-/** `-` stands for standard input (`git log -1 | agentstate log -`); trailing newlines are not part of the text. */
-export function textOrStdin(value: string | undefined): string | undefined {
-  if (value !== '-') return value;
+/**
+ * `-` stands for standard input (`git log -1 | agentstate log -`); trailing newlines are not part
+ * of the text. Only on the command line (`fromCli`): the MCP server's stdin is its protocol stream.
+ */
+export function textOrStdin(value: string | undefined, fromCli: boolean): string | undefined {
+  if (value !== '-' || !fromCli) return value;
   let text: string;
   try {
     text = readFileSync(0, 'utf8');
