@@ -202,7 +202,7 @@ describe('help, messages and completion', () => {
     expect(complete('agentstate', 'backlog', 're')).toBe('release');
     expect(complete('agentstate', 'back')).toBe('backlog');
     expect(complete('agentstate', '--dir', 'x', 'outcome', 'd-1', '')).toBe('done failed abandoned');
-    expect(complete('agentstate', 'resume', '--format', '')).toBe('md json');
+    expect(complete('agentstate', 'resume', '--format', '')).toBe('md json hook');
     expect(complete('agentstate', 'events', '--b')).toBe('--by');
     expect(complete('agentstate', 'log', '--ag')).toBe('--agent');
     for (const shell of ['zsh', 'fish']) expect(cli(dir, ['completion', shell]).stdout).toContain('backlog');
