@@ -1,7 +1,9 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Repo } from './repo.js';
+import { gitProcessesIn } from './index-lock.js';
+import { ownMark, processGone, type ProcessMark } from '../process-identity.js';
 
 /**
  * Point existing index entries at new blobs, in-process, under git's own index.lock protocol.
@@ -25,6 +27,37 @@ export interface IndexUpdate {
   sha: string;
 }
 
+interface IndexLockMark extends ProcessMark {
+  ino: number;
+  birth: number;
+}
+
+function leaveMark(markPath: string, fd: number): void {
+  const stat = fstatSync(fd);
+  try {
+    writeFileSync(markPath, JSON.stringify({ ...OWN_MARK, ino: stat.ino, birth: stat.birthtimeMs } satisfies IndexLockMark));
+  } catch {
+    /* no local folder yet: the lock is then only waited for, as any other */
+  }
+}
+
+function removeOurOrphan(repo: Repo, lockPath: string, markPath: string): boolean {
+  let mark: IndexLockMark;
+  try {
+    mark = JSON.parse(readFileSync(markPath, 'utf8')) as IndexLockMark;
+    const stat = statSync(lockPath);
+    if (typeof mark.pid !== 'number' || mark.ino !== stat.ino || mark.birth !== stat.birthtimeMs) return false;
+  } catch {
+    return false;
+  }
+  if (!existsSync('/proc/self/stat')) return false; // no way to see the git processes here
+  if (!processGone(mark) || gitProcessesIn(repo).length > 0) return false;
+  rmSync(lockPath, { force: true });
+  return true;
+}
+
+const OWN_MARK = ownMark();
+
 export type PatchProblem = 'conflicted' | 'unsupported';
 
 const DROPPED_EXTENSIONS = new Set(['EOIE', 'IEOT']);
@@ -42,14 +75,24 @@ export class IndexLock {
     this.fd = fd;
   }
 
-  /** Take index.lock; 'locked' when another git command holds it. */
+  /**
+   * Take index.lock; 'locked' when another git command holds it. Ours carries a mark (who took it,
+   * which file it is) so that one left by an agentstate process killed while holding it is removed
+   * at once by the next writer: its owner is gone, it is the very file the owner took, and no git
+   * process works in this repository. Any other index.lock is waited for, never removed.
+   */
   static acquire(repo: Repo): IndexLock | 'locked' {
     const indexPath = join(repo.gitDir, 'index');
-    try {
-      return new IndexLock(indexPath, openSync(`${indexPath}.lock`, 'wx', 0o644));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'locked';
-      throw error;
+    const markPath = join(repo.gitDir, 'agentstate', 'index-lock-owner');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(`${indexPath}.lock`, 'wx', 0o644);
+        leaveMark(markPath, fd);
+        return new IndexLock(indexPath, fd);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (attempt > 0 || !removeOurOrphan(repo, `${indexPath}.lock`, markPath)) return 'locked';
+      }
     }
   }
 

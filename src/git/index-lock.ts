@@ -33,7 +33,8 @@ export function removeIndexLock(state: IndexLockState): void {
   rmSync(state.path, { force: true });
 }
 
-function gitProcessesIn(repo: Repo): number[] {
+/** Running git processes whose working folder is in this repository (Linux /proc; none elsewhere). */
+export function gitProcessesIn(repo: Repo): number[] {
   const found: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;

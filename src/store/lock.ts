@@ -2,6 +2,7 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unli
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { busyError } from '../errors.js';
+import { ownMark, processGone } from '../process-identity.js';
 
 /**
  * A lock file that names its holder (pid, host, since) and can be broken safely.
@@ -63,15 +64,6 @@ export function readHolder(path: string): LockHolder | undefined {
   }
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Why a lock is stale, or undefined when its holder may still be working. */
 export function staleReason(path: string, holder: LockHolder | undefined, staleMs: number, now = Date.now()): string | undefined {
   if (holder && holder.host === hostname()) return localHolderGone(holder);
@@ -83,27 +75,8 @@ export function staleReason(path: string, holder: LockHolder | undefined, staleM
 
 /** Why a holder on this host is gone, or undefined while it lives (however long it has held the lock). */
 function localHolderGone(holder: LockHolder): string | undefined {
-  if (holder.boot && BOOT_ID && holder.boot !== BOOT_ID) return `holder pid ${holder.pid} is from before a reboot`;
-  if (!isProcessAlive(holder.pid)) return `holder pid ${holder.pid} is dead`;
-  const start = processStart(holder.pid);
-  if (holder.start && start && holder.start !== start) return `holder pid ${holder.pid} is dead (the pid now belongs to another process)`;
-  return undefined;
-}
-
-const readText = (path: string) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
-const BOOT_ID = readText('/proc/sys/kernel/random/boot_id')?.trim();
-
-/** Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces). */
-function processStart(pid: number): string | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const gone = processGone(holder);
+  return gone ? `holder ${gone}` : undefined;
 }
 
 function mtimeOf(path: string): number | undefined {
@@ -144,17 +117,15 @@ function removeIfSame(path: string, nonce: string | undefined): boolean {
   }
 }
 
-const OWN_START = processStart(process.pid);
+const OWN_MARK = ownMark();
 
 function makeHolder(command?: string): LockHolder {
   return {
-    pid: process.pid,
+    ...OWN_MARK,
     host: hostname(),
     since: new Date().toISOString(),
     nonce: randomBytes(8).toString('hex'),
     ...(command ? { command } : {}),
-    ...(OWN_START ? { start: OWN_START } : {}),
-    ...(BOOT_ID ? { boot: BOOT_ID } : {}),
   };
 }
 

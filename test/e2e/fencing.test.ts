@@ -145,4 +145,27 @@ describe('left-behind git locks', () => {
     expect(git(dir, 'show', 'HEAD:.agentstate/events.yaml')).toContain(log.stdout.trim());
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
+
+  it('an index.lock left by an agentstate process killed while holding it: the next writer removes it and commits at once', async () => {
+    const dir = stateRepo();
+    const { done } = spawnCli(dir, ['log', 'killed holding index.lock'], { AGENTSTATE_FAULT: 'before-update-ref' });
+    expect((await done).signal).toBe('SIGKILL');
+    expect(() => readFileSync(join(dir, '.git/index.lock'))).not.toThrow();
+    const log = cli(dir, ['log', 'the next writer']);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stderr).not.toMatch(/index\.lock/);
+    expect(() => readFileSync(join(dir, '.git/index.lock'))).toThrow();
+    expect(git(dir, 'show', 'HEAD:.agentstate/events.yaml')).toContain(log.stdout.trim());
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('an index.lock some other program holds is never removed, even with a mark of ours naming a dead process', () => {
+    const dir = stateRepo();
+    cli(dir, ['log', 'leaves a mark']);
+    writeFileSync(join(dir, '.git/index.lock'), 'theirs');
+    const log = cli(dir, ['log', 'while their index.lock is there', '-q']);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stderr).toMatch(/index\.lock/);
+    expect(read(dir, '.git/index.lock')).toBe('theirs');
+  });
 });
