@@ -10,6 +10,49 @@ export interface LogLine {
   text: string; // the record line, byte for byte as it was written
 }
 
+/** A line of a log that does not parse as a record (cut short, garbled): never dropped by a merge. */
+export interface DamagedLine {
+  /** The record id when the damage left it readable. */
+  id?: string;
+  text: string;
+  line: number;
+}
+
+export interface LogSide {
+  lines: LogLine[];
+  damaged: DamagedLine[];
+}
+
+/** A side holds a damaged line that no side holds intact: the merge must be left to git (a conflict). */
+export class UnmergeableLine extends Error {}
+
+/**
+ * Append-only logs, three-way, with damage: a damaged line is replaced by the intact copy of its
+ * record that another side holds; a damaged line both sides hold byte for byte is kept as it is;
+ * any other damaged line cannot be merged without losing it, so this throws UnmergeableLine.
+ */
+export function mergeLogSides(base: LogSide, ours: LogSide, theirs: LogSide): LogLine[] {
+  const intact = new Map<string, LogLine>();
+  for (const side of [base, ours, theirs]) for (const line of side.lines) if (!intact.has(line.id)) intact.set(line.id, line);
+  const damagedTexts = (side: LogSide) => new Set(side.damaged.map((line) => line.text));
+  const [inOurs, inTheirs] = [damagedTexts(ours), damagedTexts(theirs)];
+  const resolve = (side: LogSide, label: string, shared: (text: string) => boolean): LogLine[] => {
+    const lines = [...side.lines];
+    for (const damaged of side.damaged) {
+      const copy = damaged.id === undefined ? undefined : intact.get(damaged.id);
+      if (copy) lines.push(copy);
+      else if (shared(damaged.text)) lines.push({ id: `damaged:${damaged.text}`, at: '', text: damaged.text });
+      else throw new UnmergeableLine(`line ${damaged.line} of ${label} cannot be read${damaged.id ? ` and no side holds record ${damaged.id} intact` : ''}`);
+    }
+    return lines;
+  };
+  return mergeLogLines(
+    resolve(base, 'the base', () => true),
+    resolve(ours, 'ours', (text) => inTheirs.has(text)),
+    resolve(theirs, 'theirs', (text) => inOurs.has(text)),
+  );
+}
+
 /**
  * Append-only logs: the records both sides still hold, in the common order, then every record
  * either side added, each once (by id), ordered by time then id. A base record missing on one

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeLogLines, mergeRuntime, mergeTasks, type LogLine } from '../../src/core/merge.js';
+import { mergeLogLines, mergeLogSides, mergeRuntime, mergeTasks, UnmergeableLine, type LogLine } from '../../src/core/merge.js';
 import type { Task } from '../../src/core/schemas.js';
 
 const line = (id: string, at: string): LogLine => ({ id, at, text: `- {"id":"${id}","at":"${at}"}` });
@@ -51,5 +51,25 @@ describe('mergeRuntime', () => {
     const ours = { schema: 1, version: 3, updated_at: '2026-01-02', fields: { x: 2, y: 1, mine: true } };
     const theirs = { schema: 1, version: 2, updated_at: '2026-01-03', fields: { x: 3, y: 1 } };
     expect(mergeRuntime(base, ours, theirs)).toMatchObject({ version: 4, updated_at: '2026-01-03', fields: { x: 3, y: 1, mine: true } });
+  });
+});
+
+describe('mergeLogSides: damaged lines', () => {
+  const side = (lines: LogLine[], damaged: Array<{ id?: string; text: string }> = []) => ({ lines, damaged: damaged.map((d, i) => ({ ...d, line: i + 1 })) });
+  const a = line('a', '1'), b = line('b', '2'), c = line('c', '3');
+  const cut = (l: LogLine) => ({ id: l.id, text: l.text.slice(0, 12) });
+
+  it('takes the intact copy of a record damaged on one side', () => {
+    expect(mergeLogSides(side([a, b]), side([a], [cut(b)]), side([a, b, c])).map((l) => l.text)).toEqual([a.text, b.text, c.text]);
+    expect(mergeLogSides(side([a, b]), side([a, b, c]), side([a], [cut(b)])).map((l) => l.text)).toEqual([a.text, b.text, c.text]);
+  });
+
+  it('keeps a damaged line both sides hold alike', () => {
+    expect(mergeLogSides(side([a], [cut(b)]), side([a, c], [cut(b)]), side([a], [cut(b)])).map((l) => l.text)).toEqual([a.text, cut(b).text, c.text]);
+  });
+
+  it('refuses to merge a damaged record no side holds intact, or a line with no id', () => {
+    expect(() => mergeLogSides(side([a]), side([a], [cut(c)]), side([a, b]))).toThrow(UnmergeableLine);
+    expect(() => mergeLogSides(side([a]), side([a]), side([a], [{ text: 'garbage' }]))).toThrow(/line 1 of theirs cannot be read/);
   });
 });
