@@ -5,10 +5,10 @@ import { expect } from 'vitest';
 import { cli, git, read, tempDir } from './cli.js';
 
 /** A bare origin and clones of it, each a separate "machine" with its own agent name. */
-export function cluster<N extends string>(names: N[], options: { register?: boolean; config?: (text: string) => string } = {}): Record<N, string> & { origin: string } {
+export function cluster<N extends string>(names: N[], options: { register?: boolean; config?: (text: string) => string } = {}): Record<N | 'origin', string> {
   const origin = tempDir('origin-');
   git(origin, 'init', '-q', '--bare', '-b', 'main');
-  const clones = { origin } as Record<N, string> & { origin: string };
+  const clones = { origin } as Record<N | 'origin', string>;
   for (const [i, name] of names.entries()) {
     const dir = tempDir(`${name}-`);
     git(dir, 'clone', '-q', origin, '.');
