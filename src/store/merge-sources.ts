@@ -1,4 +1,5 @@
 import { projectDecisions, type DecisionView } from '../core/decisions.js';
+import { latestByTime } from '../core/latest.js';
 import { taskSchema, type Task } from '../core/schemas.js';
 import type { Handoff } from '../core/briefing.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -80,7 +81,7 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
   const chain = await family(LOGS.decisions.file, LOGS.decisions.listKey);
   const decisions = projectDecisions(chain.records);
   const events = (await family(LOGS.events.file, LOGS.events.listKey)).records;
-  const lastHandoff = [...events].reverse().find((event) => event.type === 'handoff');
+  const lastHandoff = latestByTime(events.filter((event) => event.type === 'handoff'));
   const backlog = await mergeBacklogText(text(trees.base, FILES.backlog), text(trees.ours, FILES.backlog), text(trees.theirs, FILES.backlog));
   const tasks = (await parseRecordText(backlog, 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
   return { decisions, decisionBytes: chain.bytes, tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };

@@ -4,6 +4,7 @@ import { readyTasks } from '../core/backlog.js';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
 import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
+import { latestByTime, segmentCeiling } from '../core/latest.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary } from './decisions-file.js';
@@ -32,23 +33,24 @@ const HANDOFF = '"type":"handoff"';
 const isHandoff = (event: Rec) => event.type === 'handoff';
 
 /**
- * The latest handoff: the active log first, then the sealed segments, newest first. A segment
- * never changes, so which of them hold no handoff is remembered (locally, git-ignored) and they are
- * not read again: without that, a project with no handoff would read every segment on every resume.
+ * The latest handoff by time (see core/latest.ts): every handoff of the active log, then the sealed
+ * segments, newest first, until a segment is older than the best found. A segment never changes,
+ * so which of them hold no handoff is remembered (locally, git-ignored) and they are not read
+ * again: without that, a project with no handoff would read every segment on every resume.
  */
 export function latestHandoff(context: StateContext): Handoff | undefined {
-  const [active] = lastRecords(logPath(context, 'events'), 1, isHandoff, HANDOFF);
-  if (active) return handoffOf(active);
+  let found = latestByTime(lastRecords(logPath(context, 'events'), Infinity, isHandoff, HANDOFF));
   const memoPath = localPath(context, LOCAL_FILES.segmentsWithoutHandoff);
   const without = new Set(existsSync(memoPath) ? readFileSync(memoPath, 'utf8').split('\n') : []);
   const learned: string[] = [];
-  let found: Rec | undefined;
   for (const segment of archiveSegments(context, LOGS.events.file).reverse()) {
     const name = basename(segment);
+    const ceiling = segmentCeiling(name);
+    if (found && ceiling && ceiling < String(found.at)) break;
     if (without.has(name)) continue;
-    [found] = lastRecords(segment, 1, isHandoff, HANDOFF);
-    if (found) break;
-    learned.push(name);
+    const latest = latestByTime(lastRecords(segment, Infinity, isHandoff, HANDOFF));
+    if (!latest) learned.push(name);
+    found = latestByTime([found, latest]);
   }
   if (learned.length && existsSync(localDir(context))) {
     try {
