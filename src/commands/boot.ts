@@ -1,6 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { bootStatus } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
+import { refreshDerived } from '../store/derived.js';
 import { mutate } from '../store/mutate.js';
 import { commitNote } from './shared.js';
 
@@ -19,8 +20,8 @@ export const run: CommandRun<BootOptions> = async ({ options, globals }) => {
       human: () => (status.fresh ? 'AGENTS.md block is up to date' : `AGENTS.md block is stale: ${status.reason}; run \`agentstate boot\``),
     };
   }
-  const { commit } = await mutate(context, 'boot', (tx) => {
-    tx.touchBoot();
+  const { commit } = await mutate(context, 'boot', async (tx) => {
+    await refreshDerived(tx);
     tx.describe('regenerate AGENTS.md block');
   });
   const changed = commit.status !== 'unchanged';

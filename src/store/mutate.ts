@@ -1,6 +1,7 @@
 import { AgentstateError } from '../errors.js';
 import type { CommitOutcome } from '../git/commit.js';
 import { refreshBoot } from './boot-file.js';
+import { recordDerivedStamp, refreshDerivedIfStale } from './derived.js';
 import { faultPoint } from './fault.js';
 import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';
 import { withLock } from './lock.js';
@@ -23,9 +24,11 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
   return withLock(localPath(context, LOCAL_FILES.lock), options, async () => {
     faultPoint('after-lock');
     const tx = new Transaction(context);
+    await refreshDerivedIfStale(tx); // derived files a git merge or rebase left stale (store/derived.ts)
     const result = await fn(tx);
     if (tx.bootAffected) await refreshBootSafely(tx);
     const commit = record(context, command, tx);
+    recordDerivedStamp(context);
     return { result, commit };
   });
 }

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, json, read } from '../helpers/cli.js';
+import { cli, git, json, read } from '../helpers/cli.js';
 import { cluster, ok, pull, push } from '../helpers/clones.js';
 
 const handoffOf = (dir: string) => json<{ handoff?: { id: string } }>(cli(dir, ['resume', '--format', 'json'])).handoff?.id;
@@ -20,5 +20,37 @@ describe('derived state after a merge', () => {
     expect(merged.status, merged.stderr).toBe(0);
     expect(handoffOf(bob)).toBe(later);
     expect(blockHandoff(bob)).toBe(later);
+  });
+
+  /** Two clones with same-length names close one decision: both sides' index is byte-identical, so git merges it without the driver. */
+  function staleIndexAfterMerge(): string {
+    const { c1, c2 } = cluster(['c1', 'c2']);
+    const decision = ok(c1, 'decide', 'ship it', '--why', 'ready');
+    push(c1);
+    expect(pull(c2).status).toBe(0);
+    ok(c1, 'outcome', decision, 'done');
+    push(c1);
+    ok(c2, 'outcome', decision, 'done');
+    const merged = pull(c2);
+    expect(merged.status, merged.stderr).toBe(0);
+    return c2;
+  }
+  const indexFindings = (dir: string) => cli(dir, ['check']).stdout.split('\n').filter((line) => line.includes('decisions-index.yaml'));
+
+  it('`boot` regenerates every derived file: decisions-index.yaml too', () => {
+    const dir = staleIndexAfterMerge();
+    expect(indexFindings(dir)).toHaveLength(1);
+    ok(dir, 'boot');
+    expect(indexFindings(dir)).toEqual([]);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('the next write command regenerates derived files a merge left stale, in its own commit', () => {
+    const dir = staleIndexAfterMerge();
+    expect(indexFindings(dir)).toHaveLength(1);
+    ok(dir, 'log', 'after the merge');
+    expect(indexFindings(dir)).toEqual([]);
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD')).toContain('.agentstate/decisions-index.yaml');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 });
