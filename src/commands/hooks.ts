@@ -4,6 +4,7 @@ import { failure, usageError } from '../errors.js';
 import { installPreCommit } from '../git/hooks.js';
 import { registerDrivers } from '../git/merge-setup.js';
 import { binPath } from '../package-root.js';
+import { upgradeAttributes } from '../store/attributes.js';
 import { openContext } from '../store/context.js';
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -22,13 +23,15 @@ export const run: CommandRun = async ({ args, globals }) => {
     throw failure((error as Error).message);
   }
   const drivers = registerDrivers(repo);
+  const attributes = await upgradeAttributes(context);
   return {
-    data: { hook, drivers_registered: drivers },
+    data: { hook, drivers_registered: drivers, ...(attributes ? { attributes_updated: attributes } : {}) },
     human: () =>
       [
         hook.status === 'unchanged' ? `pre-commit hook already installed (${hook.path})` : `pre-commit hook installed: ${hook.path}`,
         ...(hook.chained ? [`your existing hook still runs first: ${hook.chained}`] : []),
         drivers.length ? `merge drivers registered: ${drivers.join(', ')}` : 'merge drivers already registered',
+        ...(attributes ? [`merge attributes brought up to date in ${attributes}`] : []),
       ].join('\n'),
   };
 };
