@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ATTRIBUTES_COMMENT, attributeLines, withAttributes } from '../../src/git/merge-setup.js';
 import { mergeLogLines, mergeLogSides, mergeRuntime, mergeTasks, UnmergeableLine, type LogLine } from '../../src/core/merge.js';
 import type { Task } from '../../src/core/schemas.js';
 
@@ -71,5 +72,20 @@ describe('mergeLogSides: damaged lines', () => {
   it('refuses to merge a damaged record no side holds intact, or a line with no id', () => {
     expect(() => mergeLogSides(side([a]), side([a], [cut(c)]), side([a, b]))).toThrow(UnmergeableLine);
     expect(() => mergeLogSides(side([a]), side([a]), side([a], [{ text: 'garbage' }]))).toThrow(/line 1 of theirs cannot be read/);
+  });
+});
+
+describe('withAttributes', () => {
+  const ours = attributeLines();
+  const current = `${ATTRIBUTES_COMMENT}\n${ours.join('\n')}\n`;
+  it.each([
+    ['no file', undefined, current],
+    ['already current', `*.png binary\n${current}`, `*.png binary\n${current}`],
+    ['the unanchored line of an older version, rewritten in place', `*.png binary\n${current.replace('/AGENTS.md', 'AGENTS.md')}docs/x text\n`, `*.png binary\n${current}docs/x text\n`],
+    ['old and new line both present: one left', `${current}AGENTS.md merge=agentstate-boot\n`, current],
+    ["the user's own use of a driver elsewhere is kept", `docs/AGENTS.md merge=agentstate-boot\n${current}`, `docs/AGENTS.md merge=agentstate-boot\n${current}`],
+    ['CRLF line endings kept', current.replace('/AGENTS.md', 'AGENTS.md').replace(/\n/g, '\r\n'), current.replace(/\n/g, '\r\n')],
+  ])('%s', (_, before, after) => {
+    expect(withAttributes(before)).toBe(after);
   });
 });
