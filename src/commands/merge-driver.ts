@@ -12,7 +12,7 @@ import { loadConfig } from '../store/context.js';
 import { decisionIndexText } from '../store/decisions-file.js';
 import { FILES, STATE_DIR } from '../store/layout.js';
 import { mergeBacklogText, mergeLogText, mergeRuntimeText } from '../store/merge-files.js';
-import { mergedSources } from '../store/merge-sources.js';
+import { commitTimes, mergedSources } from '../store/merge-sources.js';
 import { bootSnapshotOf } from '../store/snapshot.js';
 
 const KINDS = ['log', 'tsv', 'backlog', 'runtime', 'derived', 'boot'] as const;
@@ -46,7 +46,7 @@ async function merge(kind: Kind, base: string, ours: string, theirs: string, pat
     case 'backlog':
       return { text: await mergeBacklogText(base, ours, theirs), clean: true };
     case 'runtime':
-      return { text: mergeRuntimeText(base, ours, theirs), clean: true };
+      return { text: mergeRuntimeText(base, ours, theirs, commitTimes(locate('').repoRoot, path)), clean: true };
     case 'derived':
       return { text: await mergedIndex(path, ours), clean: true };
     case 'boot':

@@ -132,35 +132,4 @@ function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
   return result as unknown as Task;
 }
 
-export interface RuntimeDocument {
-  schema: number;
-  version: number;
-  updated_at?: string;
-  updated_by?: string;
-  heartbeat_at?: string;
-  fields: Fields;
-  [key: string]: unknown;
-}
-
-/** runtime.json: fields merged; for the same field the side updated later wins; version = max + 1. */
-export function mergeRuntime(base: RuntimeDocument | undefined, ours: RuntimeDocument, theirs: RuntimeDocument): RuntimeDocument {
-  const oursLater = (ours.updated_at ?? '') >= (theirs.updated_at ?? '');
-  const original = base?.fields ?? {};
-  const fields: Fields = {};
-  for (const key of new Set([...Object.keys(original), ...Object.keys(ours.fields), ...Object.keys(theirs.fields)])) {
-    const [o, a, b] = [original[key], ours.fields[key], theirs.fields[key]];
-    const value = same(a, b) ? a : same(a, o) ? b : same(b, o) ? a : oursLater ? a : b;
-    if (value !== undefined) fields[key] = value;
-  }
-  const later = oursLater ? ours : theirs;
-  const heartbeat = [ours.heartbeat_at, theirs.heartbeat_at].filter((t): t is string => typeof t === 'string').sort().pop();
-  return {
-    ...theirs,
-    ...ours,
-    version: Math.max(ours.version, theirs.version) + 1,
-    ...(later.updated_at ? { updated_at: later.updated_at } : {}),
-    ...(later.updated_by ? { updated_by: later.updated_by } : {}),
-    ...(heartbeat ? { heartbeat_at: heartbeat } : {}),
-    fields,
-  };
-}
+export { mergeRuntime, type RuntimeDocument } from './merge-runtime.js';

@@ -1,3 +1,4 @@
+import type { RuntimeClock } from '../core/merge-runtime.js';
 import { mergeLogSides, mergeRuntime, mergeTasks, type DamagedLine, type LogLine, type LogSide, type RuntimeDocument } from '../core/merge.js';
 import { upgradeRuntime } from '../core/migrations.js';
 import { parseRecordLine, recordLine } from '../core/line-format.js';
@@ -77,8 +78,8 @@ export async function mergeBacklogText(base: string, ours: string, theirs: strin
 const runtimeOf = (text: string): RuntimeDocument | undefined =>
   text.trim() === '' ? undefined : (upgradeRuntime(JSON.parse(text) as Record<string, unknown>) as RuntimeDocument);
 
-export function mergeRuntimeText(base: string, ours: string, theirs: string): string {
+export function mergeRuntimeText(base: string, ours: string, theirs: string, clock?: RuntimeClock): string {
   const [o, a, b] = [runtimeOf(base), runtimeOf(ours), runtimeOf(theirs)];
   if (!a || !b) return ours || theirs;
-  return runtimeText(mergeRuntime(o, a, b) as never);
+  return runtimeText(mergeRuntime(o, a, b, clock) as never);
 }

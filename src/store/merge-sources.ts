@@ -1,5 +1,6 @@
 import { projectDecisions, type DecisionView } from '../core/decisions.js';
 import { latestByTime } from '../core/latest.js';
+import type { RuntimeClock } from '../core/merge-runtime.js';
 import { taskSchema, type Task } from '../core/schemas.js';
 import type { Handoff } from '../core/briefing.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,6 +49,17 @@ export function otherSide(repoRoot: string, env: NodeJS.ProcessEnv = process.env
   const theirs = git(repoRoot, ['rev-parse', '--verify', '--quiet', `${picked}^{commit}`]).stdout.trim();
   const base = git(repoRoot, ['rev-parse', '--verify', '--quiet', `${picked}^`]).stdout.trim();
   return theirs ? { theirs, base } : undefined;
+}
+
+/** When `path` was last committed on each side of the merge in progress (ms), for the runtime merge's clocks. */
+export function commitTimes(repoRoot: string, path: string, now = Date.now()): RuntimeClock {
+  const at = (rev: string) => {
+    const seconds = Number(git(repoRoot, ['log', '-1', '--format=%ct', rev, '--', path]).stdout.trim());
+    return seconds > 0 ? seconds * 1000 : undefined;
+  };
+  const theirs = otherSide(repoRoot)?.theirs;
+  const [oursCommitted, theirsCommitted] = [at('HEAD'), theirs ? at(theirs) : undefined];
+  return { now, ...(oursCommitted ? { oursCommitted } : {}), ...(theirsCommitted ? { theirsCommitted } : {}) };
 }
 
 export async function mergedSources(repoRoot: string, stateDir: string): Promise<MergedSources | undefined> {

@@ -89,3 +89,47 @@ describe('withAttributes', () => {
     expect(withAttributes(before)).toBe(after);
   });
 });
+
+describe('mergeRuntime per leaf, with clocks that run ahead', () => {
+  const now = Date.parse('2026-06-01T12:00:00Z');
+  const doc = (updated_at: string, fields: Record<string, unknown>, version = 2) => ({ schema: 1, version, updated_at, fields });
+  const base = doc('2026-06-01T09:00:00Z', { phase: 'build' }, 1);
+
+  it('keys set under one map on both sides both survive', () => {
+    const merged = mergeRuntime(base, doc('2026-06-01T10:00:00Z', { phase: 'build', deploy: { region: 'eu' } }), doc('2026-06-01T11:00:00Z', { phase: 'build', deploy: { zone: 'z1' } }), { now });
+    expect(merged.fields).toEqual({ phase: 'build', deploy: { region: 'eu', zone: 'z1' } });
+    expect(merged.merge_notes).toBeUndefined();
+  });
+
+  it('a leaf changed on both sides takes the later change and keeps the other in merge_notes', () => {
+    const merged = mergeRuntime(base, doc('2026-06-01T10:00:00Z', { phase: 'test' }), doc('2026-06-01T11:00:00Z', { phase: 'deploy' }), { now });
+    expect(merged.fields).toEqual({ phase: 'deploy' });
+    expect(merged.merge_notes?.join('\n')).toMatch(/phase was "test" on the other side/);
+  });
+
+  it('a leaf unset on one side and unchanged on the other is unset; a map replaced by a value keeps the later change', () => {
+    const start = doc('2026-06-01T09:00:00Z', { deploy: { region: 'eu' }, keep: 1 }, 1);
+    expect(mergeRuntime(start, doc('2026-06-01T10:00:00Z', { keep: 1 }), start, { now }).fields).toEqual({ keep: 1 });
+    const merged = mergeRuntime(start, doc('2026-06-01T11:00:00Z', { deploy: 'off', keep: 1 }), doc('2026-06-01T10:00:00Z', { deploy: { region: 'eu', zone: 'z1' }, keep: 1 }), { now });
+    expect(merged.fields).toEqual({ deploy: 'off', keep: 1 });
+    expect(merged.merge_notes?.join('\n')).toMatch(/deploy\.zone was "z1"/);
+  });
+
+  it('an updated_at in the future does not win: the later commit does, and the losing value is noted', () => {
+    const hostile = doc('2030-01-01T00:00:00Z', { phase: 'stale' });
+    const real = doc('2026-06-01T11:59:00Z', { phase: 'real' });
+    const clock = { now, oursCommitted: Date.parse('2026-06-01T10:00:00Z'), theirsCommitted: Date.parse('2026-06-01T11:59:01Z') };
+    const merged = mergeRuntime(base, hostile, real, clock);
+    expect(merged.fields).toEqual({ phase: 'real' });
+    expect(merged.updated_at).toBe('2026-06-01T11:59:00Z');
+    expect(merged.merge_notes?.join('\n')).toMatch(/phase was "stale" on the other side.*2030-01-01T00:00:00Z is in the future/);
+    // Without commit times, the side whose clock runs ahead still loses.
+    expect(mergeRuntime(base, real, hostile, { now }).fields).toEqual({ phase: 'real' });
+  });
+
+  it('a future heartbeat does not replace a credible one', () => {
+    const ours = { ...doc('2026-06-01T10:00:00Z', {}), heartbeat_at: '2030-01-01T00:00:00Z' };
+    const theirs = { ...doc('2026-06-01T10:00:00Z', {}), heartbeat_at: '2026-06-01T11:00:00Z' };
+    expect(mergeRuntime(base, ours, theirs, { now }).heartbeat_at).toBe('2026-06-01T11:00:00Z');
+  });
+});
