@@ -78,6 +78,15 @@ export function mergeLogLines(base: LogLine[], ours: LogLine[], theirs: LogLine[
 type Fields = Record<string, unknown>;
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 const BOOKKEEPING = new Set(['version', 'updated']);
+/** Task fields that are sets: both sides' additions are kept, and a removal on either side holds. */
+const SETS = new Set(['tags', 'depends_on']);
+
+function mergeSet(base: unknown, ours: unknown, theirs: unknown): unknown {
+  const list = (value: unknown) => (Array.isArray(value) ? value : []);
+  const [was, mine, other] = [new Set(list(base)), list(ours), list(theirs)];
+  const merged = [...new Set([...mine, ...other])].filter((item) => (mine.includes(item) && other.includes(item)) || !was.has(item));
+  return merged.length ? merged : undefined; // an empty set is written as no field, as the backlog commands do
+}
 
 /**
  * The backlog: three-way per task and per field. When both sides changed a field differently the
@@ -112,7 +121,8 @@ function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
     if (BOOKKEEPING.has(key)) continue;
     const [o, a, b] = [original[key], mine[key], other[key]];
     let value: unknown;
-    if (same(a, b)) value = a;
+    if (SETS.has(key) && !same(a, b)) value = mergeSet(o, a, b);
+    else if (same(a, b)) value = a;
     else if (same(a, o)) value = b;
     else if (same(b, o)) value = a;
     else {

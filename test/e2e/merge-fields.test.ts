@@ -38,3 +38,22 @@ describe('runtime.json merges per leaf', () => {
     expect(json<{ value: unknown }>(cli(bob, ['state', 'get', 'phase', '--json'])).value).toBe('real');
   });
 });
+
+describe('backlog arrays merge as sets', () => {
+  it('tags and dependencies added on two clones are all kept, with no note of a conflict', () => {
+    const { alice, bob } = cluster(['alice', 'bob']);
+    const [one, two, three] = [ok(alice, '--quiet', 'backlog', 'add', 'one'), ok(alice, '--quiet', 'backlog', 'add', 'two'), ok(alice, '--quiet', 'backlog', 'add', 'three')];
+    const task = ok(alice, '--quiet', 'backlog', 'add', 'shared', '--tag', 'base');
+    push(alice);
+    expect(pull(bob).status).toBe(0);
+    ok(alice, 'backlog', 'update', task, '--tag', 'alice', '--depends', one);
+    push(alice);
+    ok(bob, 'backlog', 'update', task, '--tag', 'bob', '--depends', two, '--depends', three);
+    const merged = pull(bob);
+    expect(merged.status, merged.stderr).toBe(0);
+    const shown = json<{ task: { tags: string[]; depends_on: string[]; notes?: string } }>(cli(bob, ['backlog', 'show', task, '--json'])).task;
+    expect([...shown.tags].sort()).toEqual(['alice', 'base', 'bob']);
+    expect([...shown.depends_on].sort()).toEqual([one, two, three].sort());
+    expect(shown.notes ?? '').not.toMatch(/other side/);
+  });
+});

@@ -133,3 +133,14 @@ describe('mergeRuntime per leaf, with clocks that run ahead', () => {
     expect(mergeRuntime(base, ours, theirs, { now }).heartbeat_at).toBe('2026-06-01T11:00:00Z');
   });
 });
+
+describe('mergeTasks: tags and depends_on merge as sets', () => {
+  it('additions from both sides, removals from either side', () => {
+    const base = [task({ tags: ['a', 'b'], depends_on: ['t-x', 't-y'] } as Partial<Task>)];
+    const ours = [task({ tags: ['a', 'b', 'c'], depends_on: ['t-y'], version: 2, updated: '2026-01-02T00:00:00Z' } as Partial<Task>)];
+    const theirs = [task({ tags: ['b', 'd'], depends_on: ['t-x', 't-y', 't-z'], version: 2, updated: '2026-01-03T00:00:00Z' } as Partial<Task>)];
+    const [merged] = mergeTasks(base, ours, theirs);
+    expect(merged).toMatchObject({ tags: ['b', 'c', 'd'], depends_on: ['t-y', 't-z'] });
+    expect(merged!.notes).toBeUndefined();
+  });
+});
