@@ -21,7 +21,7 @@ export const run: CommandRun<BootOptions> = async ({ options, globals }) => {
     };
   }
   const { commit } = await mutate(context, 'boot', async (tx) => {
-    await refreshDerived(tx);
+    await refreshDerived(tx, { create: true });
     tx.describe('regenerate AGENTS.md block');
   });
   const changed = commit.status !== 'unchanged';

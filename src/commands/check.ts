@@ -2,6 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CommandRun } from '../command.js';
 import { failure } from '../errors.js';
 import { rewrittenSince } from '../git/history.js';
+import { unregisteredDrivers } from '../git/merge-setup.js';
+import { finishAdvice, mergingOperation } from '../git/merge-state.js';
 import { readHead } from '../git/repo.js';
 import { bootStatus, blockDigestProblem } from '../store/boot-file.js';
 import { openContext, type StateContext } from '../store/context.js';
@@ -31,11 +33,13 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
     const staged = current.get(bootFile)?.toString('utf8');
     const problem = staged === undefined ? undefined : blockDigestProblem(staged);
     if (problem) findings.push({ file: bootFile, message: problem });
-  } else {
+  } else if (!mergingOperation(context.repo)) {
+    // (During a merge the block is regenerated when the merge ends; its sources may hold conflict markers.)
     const status = await bootStatus(context);
     if (!status.fresh) findings.push({ file: bootFile, message: `${status.reason}; run \`agentstate boot\`` });
   }
   if (!options.staged && context.repo) findings.push(...historyFindings(context));
+  adviseFinishingMerge(context, findings);
   const lines = findings.map(format);
   return {
     data: { ok: findings.length === 0, findings, warnings: context.warnings },
@@ -60,4 +64,13 @@ function historyFindings(context: StateContext): Finding[] {
   const found = from && from !== head ? (rewrittenSince(repo.root, from, { logs, archive: context.display(context.path('archive')) }) ?? []) : [];
   if (found.length === 0 && existsSync(localDir(context))) writeFileSync(pointFile, `${head}\n`);
   return found.map((finding) => ({ file: finding.file, message: `commit ${finding.commit.slice(0, 7)} changed or removed record ${finding.id} (append-only)` }));
+}
+
+/** During a merge or rebase, a repair would take one side: point at git instead of `doctor --repair`. */
+function adviseFinishingMerge(context: StateContext, findings: Finding[]): void {
+  const operation = findings.length ? mergingOperation(context.repo) : undefined;
+  if (!operation) return;
+  const advice = finishAdvice(operation, unregisteredDrivers(context.repo!).length > 0);
+  for (const finding of findings) finding.message = finding.message.replace(/[;,]?\s*\(?(run )?`agentstate doctor[^`]*`[^;)]*\)?/g, '');
+  context.warn(advice);
 }

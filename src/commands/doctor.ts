@@ -4,6 +4,7 @@ import type { CommandRun } from '../command.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { deferReason } from '../git/commit.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
+import { finishAdvice, mergingOperation } from '../git/merge-state.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
 import { FILES } from '../store/layout.js';
@@ -66,7 +67,9 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   }
 
   const actions: string[] = [];
-  if (options.repair && present) {
+  const merging = options.repair ? mergingOperation(context.repo) : undefined;
+  const refused = merging ? finishAdvice(merging, unregisteredDrivers(context.repo!).length > 0) : undefined;
+  if (options.repair && present && !refused) {
     if (stale) actions.push(`removed a stale lock (${stale.split(' (')[0]})`);
     const { commit } = await mutate(context, 'doctor --repair', async (tx) => {
       for (const file of damaged) actions.push(file.kind === 'mutable' ? restoreMutable(tx, file) : repairLog(tx, file));
@@ -81,13 +84,14 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   }
   const healthy = checks.every((check) => check.ok);
   return {
-    data: { healthy, checks, ...(options.repair ? { repaired: actions } : {}), warnings: context.warnings },
+    data: { healthy, checks, ...(options.repair ? { repaired: actions } : {}), ...(refused ? { not_repaired: refused } : {}), warnings: context.warnings },
     warnings: context.warnings,
-    exitCode: healthy || options.repair ? 0 : 1,
+    exitCode: refused ? 1 : healthy || options.repair ? 0 : 1,
     human: (style) =>
       [
         ...checks.map((check) => `${check.ok ? style.green('ok  ') : style.red('FAIL')} ${check.name}: ${check.detail}`),
-        ...(options.repair ? ['', actions.length ? 'Repaired:' : 'Nothing needed repair.', ...actions.map((action) => `  - ${action}`)] : []),
+        ...(refused ? ['', `Nothing was repaired: ${refused}.`] : []),
+        ...(options.repair && !refused ? ['', actions.length ? 'Repaired:' : 'Nothing needed repair.', ...actions.map((action) => `  - ${action}`)] : []),
       ].join('\n'),
   };
 };

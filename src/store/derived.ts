@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { AgentstateError } from '../errors.js';
+import { BEGIN } from './boot-file.js';
 import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
 import { localDir, localPath } from './local.js';
 import { decisionIndexText, chainBytes, readDecisionViews } from './decisions-file.js';
@@ -56,7 +57,7 @@ const recorded = (context: StateContext) => {
 export async function refreshDerivedIfStale(tx: Transaction): Promise<void> {
   if (!existsSync(tx.context.path(FILES.config)) || recorded(tx.context) === derivedStamp(tx.context)) return;
   try {
-    await refreshDerived(tx);
+    await refreshDerived(tx, { create: false });
   } catch (error) {
     // The command's own record must not fail on damage elsewhere; `doctor` names it.
     if (!(error instanceof AgentstateError)) throw error;
@@ -64,14 +65,20 @@ export async function refreshDerivedIfStale(tx: Transaction): Promise<void> {
   }
 }
 
-/** Regenerate every derived file whose content differs from what its sources give (`agentstate boot`). */
-export async function refreshDerived(tx: Transaction): Promise<void> {
+/**
+ * Regenerate every derived file whose content differs from what its sources give. `boot` creates
+ * a missing one; the check before a write command only refreshes those that exist.
+ */
+export async function refreshDerived(tx: Transaction, { create }: { create: boolean }): Promise<void> {
   const { context } = tx;
   const path = context.path(FILES.decisionsIndex);
-  const expected = decisionIndexText(await readDecisionViews(context), context.config.decisions.recent, chainBytes(context));
   const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  if (current !== expected) tx.replace(path, expected);
-  tx.touchBoot();
+  if (current !== undefined || create) {
+    const expected = decisionIndexText(await readDecisionViews(context), context.config.decisions.recent, chainBytes(context));
+    if (current !== expected) tx.replace(path, expected);
+  }
+  const boot = context.path('..', BOOT_FILE);
+  if (create || (existsSync(boot) && readFileSync(boot, 'utf8').includes(BEGIN))) tx.touchBoot();
 }
 
 /** After a write command: what our own writes left is fresh. */
