@@ -1,5 +1,6 @@
 import type { CommandOutput, CommandRun } from '../command.js';
 import { findCycle, readyTasks } from '../core/backlog.js';
+import { onceTask } from '../core/once.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
 import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schemas.js';
 import { conflictError, usageError } from '../errors.js';
@@ -100,7 +101,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
   const context = await openContext(globals);
   const { result, commit } = await mutate(context, 'backlog add', async (tx) => {
     const tasks = await readBacklog(context);
-    const existing = options.once ? tasks.find((task) => task.once === options.once) : undefined;
+    const existing = options.once ? onceTask(tasks, options.once) : undefined;
     if (existing) return existing;
     const now = nowIso();
     const task = validated(context, taskSchema, {

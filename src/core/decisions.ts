@@ -1,3 +1,5 @@
+import { onceDuplicates } from './once.js';
+
 /**
  * The decision chain is event-sourced: decisions.yaml holds decisions, outcomes and revocations;
  * the current state of each decision is a projection of that chain.
@@ -22,9 +24,11 @@ const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 export function projectDecisions(records: Raw[]): DecisionView[] {
   const views = new Map<string, DecisionView>();
+  // A decision two clones made with one --once key is one decision: the earliest (core/once.ts).
+  const alias = onceDuplicates(records, (record) => (record.kind === 'decision' ? record.once : undefined));
   for (const record of records) {
     const id = str(record.id);
-    if (!id) continue;
+    if (!id || alias.has(id)) continue;
     if (record.kind === 'decision') {
       views.set(id, {
         id,
@@ -40,7 +44,7 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
     }
   }
   for (const record of records) {
-    const target = views.get(str(record.decision) ?? '');
+    const target = views.get(alias.get(str(record.decision) ?? '') ?? str(record.decision) ?? '');
     if (!target || target.closed) continue;
     const closed = { at: str(record.at) ?? '', agent: str(record.agent) ?? '', id: str(record.id) ?? '' };
     if (record.kind === 'outcome') {

@@ -1,3 +1,4 @@
+import { markTaskDuplicates } from './once.js';
 import type { Task } from './schemas.js';
 
 /**
@@ -107,7 +108,7 @@ export function mergeTasks(base: Task[], ours: Task[], theirs: Task[]): Task[] {
       if (!original || !same(original, other)) merged.push(other);
     }
   }
-  return merged;
+  return markTaskDuplicates(merged, (owner) => `[merge] duplicate of ${owner} (added with the same --once key on another clone)`);
 }
 
 function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {

@@ -5,6 +5,7 @@ import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
 import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
 import { latestByTime, segmentCeiling } from '../core/latest.js';
+import { markOnceDuplicates } from '../core/once.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary } from './decisions-file.js';
@@ -26,7 +27,7 @@ export function recentEvents(context: StateContext, count: number, accept: (reco
     if (found.length >= count) break;
     found = [...lastRecords(file, count - found.length, accept), ...found];
   }
-  return found;
+  return markOnceDuplicates(found).filter((event) => event.duplicate_of === undefined); // one of each --once key (core/once.ts)
 }
 
 const HANDOFF = '"type":"handoff"';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { markOnceDuplicates } from '../../src/core/once.js';
 import { ATTRIBUTES_COMMENT, attributeLines, withAttributes } from '../../src/git/merge-setup.js';
 import { mergeLogLines, mergeLogSides, mergeRuntime, mergeTasks, UnmergeableLine, type LogLine } from '../../src/core/merge.js';
 import type { Task } from '../../src/core/schemas.js';
@@ -142,5 +143,19 @@ describe('mergeTasks: tags and depends_on merge as sets', () => {
     const [merged] = mergeTasks(base, ours, theirs);
     expect(merged).toMatchObject({ tags: ['b', 'c', 'd'], depends_on: ['t-y', 't-z'] });
     expect(merged!.notes).toBeUndefined();
+  });
+});
+
+describe('--once duplicates', () => {
+  const rec = (id: string, at: string, once?: string) => ({ id, at, ...(once ? { once } : {}) });
+  it('the earliest record of a key owns it; later ones are marked, whatever their order in the file', () => {
+    const marked = markOnceDuplicates([rec('ev-b', '2', 'k'), rec('ev-a', '1', 'k'), rec('ev-c', '3'), rec('ev-d', '2', 'k')]);
+    expect(marked.map((r) => (r as { duplicate_of?: string }).duplicate_of)).toEqual(['ev-a', undefined, undefined, 'ev-a']);
+  });
+  it('a task added with one key on two clones: the later is dropped unless started, and says why', () => {
+    const tasks = [task({ id: 't-2', created: '2026-01-02T00:00:00Z', once: 'k' } as Partial<Task>), task({ id: 't-1', once: 'k' } as Partial<Task>)];
+    const [later] = mergeTasks([], [tasks[0]!], [tasks[1]!]);
+    expect(later).toMatchObject({ id: 't-2', status: 'dropped', duplicate_of: 't-1' });
+    expect(later!.notes).toMatch(/duplicate of t-1/);
   });
 });
