@@ -56,7 +56,8 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
       target.closed = { ...closed, status: 'revoked', ...(str(record.why) ? { why: str(record.why) } : {}) };
     }
   }
-  return [...views.values()];
+  // Ordered by time then id, not by position: merges leave records in an order that depends on the merge base.
+  return [...views.values()].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 export const isOpen = (view: DecisionView) => view.status === 'open';

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +53,29 @@ describe('derived state after a merge', () => {
     expect(indexFindings(dir)).toEqual([]);
     expect(git(dir, 'show', '--name-only', '--format=', 'HEAD')).toContain('.agentstate/decisions-index.yaml');
     expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('a criss-cross merge across a seal: the derived files are made from the base git merges with, not a recomputed merge-base', () => {
+    const { a, b } = cluster(['a', 'b'], { config: (text) => text.replace('seal_bytes: 1048576', 'seal_bytes: 1000') });
+    ok(a, 'decide', 'from a', '--why', 'x');
+    ok(b, 'decide', 'from b', '--why', 'y');
+    // Each merges the other's tip: two merge bases from now on.
+    const peerPull = (dir: string, peer: string) => spawnSync('git', ['pull', '-q', '--no-edit', '--no-rebase', peer, 'main'], { cwd: dir, encoding: 'utf8' });
+    const [aTip, bTip] = [git(a, 'rev-parse', 'HEAD').trim(), git(b, 'rev-parse', 'HEAD').trim()];
+    expect(peerPull(a, b).status).toBe(0);
+    git(b, 'fetch', '-q', a, aTip);
+    expect(spawnSync('git', ['merge', '-q', '--no-edit', aTip], { cwd: b, encoding: 'utf8' }).status).toBe(0);
+    expect(git(a, 'merge-base', '--all', 'HEAD', bTip).trim()).toBe(bTip);
+    // a seals its decisions, b does not.
+    for (let i = 0; i < 3; i++) ok(a, 'decide', `a again ${i} ${'x'.repeat(150)}`, '--why', 'z');
+    expect(readdirSync(join(a, '.agentstate/archive')).some((name) => name.startsWith('decisions.'))).toBe(true);
+    ok(b, 'decide', 'b again', '--why', 'w');
+    git(b, 'fetch', '-q', a, 'main');
+    expect(git(b, 'merge-base', '--all', 'HEAD', 'FETCH_HEAD').trim().split('\n')).toHaveLength(2);
+    const merged = peerPull(b, a);
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(git(b, 'rev-list', '--parents', '-1', 'HEAD').trim().split(' ')).toHaveLength(3);
+    expect(indexFindings(b)).toEqual([]);
+    expect(cli(b, ['boot', '--check']).code).toBe(0);
   });
 });
