@@ -70,7 +70,7 @@ async function mergedIndex(path: string, ours: string): Promise<string> {
   const sources = await mergedSources(repoRoot, stateDir);
   if (!sources) return ours;
   const config = await loadConfig(join(repoRoot, stateDir, FILES.config));
-  return decisionIndexText(sources.decisions, config.decisions.recent, sources.decisionBytes);
+  return decisionIndexText(sources.decisions, config.decisions.recent, sources.decisionBytes, sources.decisionActive);
 }
 
 const PLACEHOLDER = '<!-- agentstate:block -->';

@@ -3,7 +3,7 @@ import { AgentstateError } from '../errors.js';
 import { BEGIN } from './boot-file.js';
 import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
 import { localDir, localPath } from './local.js';
-import { decisionIndexText, chainBytes, readDecisionViews } from './decisions-file.js';
+import { currentIndexText, readDecisionViews } from './decisions-file.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -74,7 +74,7 @@ export async function refreshDerived(tx: Transaction, { create }: { create: bool
   const path = context.path(FILES.decisionsIndex);
   const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   if (current !== undefined || create) {
-    const expected = decisionIndexText(await readDecisionViews(context), context.config.decisions.recent, chainBytes(context));
+    const expected = currentIndexText(context, await readDecisionViews(context));
     if (current !== expected) tx.replace(path, expected);
   }
   const boot = context.path('..', BOOT_FILE);

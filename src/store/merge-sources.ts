@@ -24,6 +24,8 @@ export interface MergedSources {
   decisions: DecisionView[];
   /** Size of the merged chain (segments and active file), for the index's source_bytes. */
   decisionBytes: number;
+  /** The merged active decisions.yaml, for the index's source_digest. */
+  decisionActive: Buffer | undefined;
   tasks: Task[];
   handoff?: Handoff;
 }
@@ -133,5 +135,5 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
   const lastHandoff = latestByTime(events.filter((event) => event.type === 'handoff'));
   const backlog = merged.get(`${stateDir}/${FILES.backlog}`)?.toString('utf8') ?? '';
   const tasks = (await parseRecordText(backlog, 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
-  return { decisions: projectDecisions(chain.records), decisionBytes: chain.bytes, tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
+  return { decisions: projectDecisions(chain.records), decisionBytes: chain.bytes, decisionActive: merged.get(`${stateDir}/${FILES.decisions}`), tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, json, read } from '../helpers/cli.js';
+import { cli, git, json, read, stateRepo } from '../helpers/cli.js';
 import { cluster, ok, pull, push } from '../helpers/clones.js';
 
 const handoffOf = (dir: string) => json<{ handoff?: { id: string } }>(cli(dir, ['resume', '--format', 'json'])).handoff?.id;
@@ -23,8 +23,20 @@ describe('derived state after a merge', () => {
     expect(blockHandoff(bob)).toBe(later);
   });
 
-  /** Two clones with same-length names close one decision: both sides' index is byte-identical, so git merges it without the driver. */
-  function staleIndexAfterMerge(): string {
+  /** A cherry-pick: git merges with the picked commit's parent, and no driver can tell the other side, so the derived files keep ours. */
+  function staleAfterCherryPick(): string {
+    const dir = stateRepo();
+    git(dir, 'checkout', '-q', '-b', 'side');
+    ok(dir, 'decide', 'on the side branch', '--why', 'x');
+    git(dir, 'checkout', '-q', 'main');
+    ok(dir, 'decide', 'on main', '--why', 'y');
+    const picked = spawnSync('git', ['cherry-pick', 'side'], { cwd: dir, encoding: 'utf8' });
+    expect(picked.status, picked.stderr).toBe(0);
+    return dir;
+  }
+  const indexFindings = (dir: string) => cli(dir, ['check']).stdout.split('\n').filter((line) => line.includes('decisions-index.yaml'));
+
+  it('two clones whose agents have names of one length close one decision: the index in the merge commit is fresh', () => {
     const { c1, c2 } = cluster(['c1', 'c2']);
     const decision = ok(c1, 'decide', 'ship it', '--why', 'ready');
     push(c1);
@@ -34,12 +46,12 @@ describe('derived state after a merge', () => {
     ok(c2, 'outcome', decision, 'done');
     const merged = pull(c2);
     expect(merged.status, merged.stderr).toBe(0);
-    return c2;
-  }
-  const indexFindings = (dir: string) => cli(dir, ['check']).stdout.split('\n').filter((line) => line.includes('decisions-index.yaml'));
+    expect(git(c2, 'rev-list', '--parents', '-1', 'HEAD').trim().split(' ')).toHaveLength(3);
+    expect(indexFindings(c2)).toEqual([]);
+  });
 
   it('`boot` regenerates every derived file: decisions-index.yaml too', () => {
-    const dir = staleIndexAfterMerge();
+    const dir = staleAfterCherryPick();
     expect(indexFindings(dir)).toHaveLength(1);
     ok(dir, 'boot');
     expect(indexFindings(dir)).toEqual([]);
@@ -47,7 +59,7 @@ describe('derived state after a merge', () => {
   });
 
   it('the next write command regenerates derived files a merge left stale, in its own commit', () => {
-    const dir = staleIndexAfterMerge();
+    const dir = staleAfterCherryPick();
     expect(indexFindings(dir)).toHaveLength(1);
     ok(dir, 'log', 'after the merge');
     expect(indexFindings(dir)).toEqual([]);
@@ -77,5 +89,17 @@ describe('derived state after a merge', () => {
     expect(git(b, 'rev-list', '--parents', '-1', 'HEAD').trim().split(' ')).toHaveLength(3);
     expect(indexFindings(b)).toEqual([]);
     expect(cli(b, ['boot', '--check']).code).toBe(0);
+  });
+
+  it('an index an older version wrote (no source_digest) passes check, and the next write brings it up to date', () => {
+    const dir = stateRepo();
+    ok(dir, 'decide', 'keep it', '--why', 'x');
+    const INDEX = join(dir, '.agentstate/decisions-index.yaml');
+    writeFileSync(INDEX, read(dir, '.agentstate/decisions-index.yaml').replace(/^source_digest: .*\n/m, ''));
+    git(dir, 'commit', '-qam', 'as 0.1 wrote it');
+    expect(cli(dir, ['check']).code).toBe(0);
+    ok(dir, 'log', 'anything');
+    expect(read(dir, '.agentstate/decisions-index.yaml')).toMatch(/^source_digest: [0-9a-f]{16}$/m);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 });
