@@ -22,12 +22,12 @@ export const run: CommandRun<BootOptions> = async ({ options, globals }) => {
   }
   const { commit } = await mutate(context, 'boot', async (tx) => {
     await refreshDerived(tx, { create: true });
-    tx.describe('regenerate AGENTS.md block');
+    tx.describe('regenerate the derived files');
   });
   const changed = commit.status !== 'unchanged';
   return {
     data: { changed, commit, warnings: context.warnings },
     warnings: context.warnings,
-    human: () => (changed ? `AGENTS.md block regenerated${commitNote(commit)}` : 'AGENTS.md block is up to date; nothing changed'),
+    human: () => (changed ? `derived files regenerated (AGENTS.md block, decisions-index.yaml)${commitNote(commit)}` : 'AGENTS.md block and decisions-index.yaml are up to date; nothing changed'),
   };
 };
