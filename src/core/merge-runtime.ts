@@ -123,7 +123,8 @@ export function mergeRuntime(base: RuntimeDocument | undefined, ours: RuntimeDoc
   const laterCommitted = oursLater ? clock.oursCommitted : clock.theirsCommitted;
   const updatedAt = laterSuspect ? new Date(Math.min(laterCommitted ?? clock.now, clock.now)).toISOString() : later.updated_at;
   const stamp = new Date(clock.now).toISOString();
-  const notes = [...new Set([...(ours.merge_notes ?? []), ...(theirs.merge_notes ?? [])])];
+  const notesOf = (doc: RuntimeDocument) => (Array.isArray(doc.merge_notes) ? doc.merge_notes.filter((note): note is string => typeof note === 'string') : []);
+  const notes = [...new Set([...notesOf(ours), ...notesOf(theirs)])];
   if (lost.length) notes.push(`[merge ${stamp}] ${lost.join('; ')}${judged.reason ? ` (${judged.reason})` : ''}`);
   const heartbeats = [ours.heartbeat_at, theirs.heartbeat_at].filter((at): at is string => typeof at === 'string');
   const credible = heartbeats.filter((at) => Date.parse(at) <= clock.now + CLOCK_TOLERANCE_MS);
