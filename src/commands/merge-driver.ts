@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { CommandRun } from '../command.js';
-import { render } from '../core/briefing.js';
 import { usageError } from '../errors.js';
 import { findRepo } from '../git/repo.js';
 import { cleanGitEnv } from '../git/run.js';
-import { blockFor, findBlock } from '../store/boot-file.js';
+import { bootBlock, findBlock } from '../store/boot-file.js';
 import { loadConfig } from '../store/context.js';
 import { decisionIndexText } from '../store/decisions-file.js';
 import { FILES, STATE_DIR } from '../store/layout.js';
@@ -86,7 +85,8 @@ async function mergeBootFile(base: string, ours: string, theirs: string, path: s
   let block = findBlock(ours)?.block ?? findBlock(theirs)?.block ?? '';
   if (sources) {
     const config = await loadConfig(join(repoRoot, stateDir, FILES.config));
-    block = blockFor(render(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff), { mode: 'boot', budgetTokens: config.boot.budget }).text);
+    const [cut, whole] = [false, true].map((full) => bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff, full));
+    block = bootBlock(cut!, whole!, config.boot.budget);
   }
   const files = [ours, base, theirs].map(strip);
   const merged = mergeText(files[0]!, files[1]!, files[2]!);

@@ -60,7 +60,7 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
       throw error;
     }
     const commit = recordChanges(context, command, tx);
-    recordDerivedStamp(context);
+    recordDerivedStamp(tx);
     return { result, commit };
   });
 }

@@ -96,15 +96,15 @@ export interface SnapshotOptions {
 /** How far back `--focus` looks for matching events. */
 const FOCUS_EVENT_WINDOW = 10_000;
 
-/** What the AGENTS.md block shows, from records already in memory (the merge driver has no files). */
-export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined): Snapshot {
+/** What the AGENTS.md block shows (`full`: could show), from records already in memory (the merge driver has no files). */
+export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined, full = false): Snapshot {
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: '' },
     ...(handoff ? { handoff } : {}),
     openDecisions: views.filter(isOpen),
     standing: views.filter(isStanding),
-    nextTasks: readyTasks(tasks).slice(0, 5),
+    nextTasks: readyTasks(tasks).slice(0, full ? Infinity : 5),
     recentDecisions: [],
     recentEvents: [],
     warnings: [],

@@ -91,15 +91,35 @@ describe('derived state after a merge', () => {
     expect(cli(b, ['boot', '--check']).code).toBe(0);
   });
 
-  it('an index an older version wrote (no source_digest) passes check, and the next write brings it up to date', () => {
+  it('an index and a block an older version wrote (no source_digest, no state digest) pass check, and the next write brings them up to date', () => {
     const dir = stateRepo();
     ok(dir, 'decide', 'keep it', '--why', 'x');
     const INDEX = join(dir, '.agentstate/decisions-index.yaml');
     writeFileSync(INDEX, read(dir, '.agentstate/decisions-index.yaml').replace(/^source_digest: .*\n/m, ''));
+    writeFileSync(join(dir, 'AGENTS.md'), read(dir, 'AGENTS.md').replace(/; state [0-9a-f]{16} -->/, ' -->'));
     git(dir, 'commit', '-qam', 'as 0.1 wrote it');
     expect(cli(dir, ['check']).code).toBe(0);
     ok(dir, 'log', 'anything');
     expect(read(dir, '.agentstate/decisions-index.yaml')).toMatch(/^source_digest: [0-9a-f]{16}$/m);
+    expect(read(dir, 'AGENTS.md')).toMatch(/; state [0-9a-f]{16} -->/);
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
+
+  it.each([['merge', []], ['rebase', ['--rebase']]])(
+    'a change the block of one side does not show but the merged block does (a task below the first five): the block is fresh after a %s',
+    (_, how) => {
+      const { alice, bob } = cluster(['alice', 'bob']);
+      const top = [1, 2, 3, 4, 5].map((n) => ok(alice, '--quiet', 'backlog', 'add', `urgent ${n}`, '--priority', 'P0'));
+      const hidden = ok(alice, '--quiet', 'backlog', 'add', 'later', '--priority', 'P3');
+      push(alice);
+      expect(pull(bob).status).toBe(0);
+      ok(bob, 'backlog', 'update', hidden, '--title', 'later, renamed by bob');
+      ok(alice, 'backlog', 'update', top[0]!, '--status', 'done');
+      push(alice);
+      const merged = pull(bob, ...(how as string[]));
+      expect(merged.status, merged.stderr).toBe(0);
+      expect(read(bob, 'AGENTS.md')).toContain('later, renamed by bob');
+      expect(cli(bob, ['boot', '--check']).code).toBe(0);
+    },
+  );
 });
