@@ -1,5 +1,6 @@
 import { Argument, type Command } from 'commander';
 import type { Loader } from '../command.js';
+import { loadChunk } from '../chunk.js';
 
 /**
  * Every command, its options and examples. Only this table is loaded at start-up; a command's
@@ -211,6 +212,7 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--epic <epic>', 'new epic')
       .option('--tag <tag>', 'add a tag (repeatable)', collect)
       .option('--depends <id>', 'add a dependency (repeatable); a cycle is refused', collect)
+      .option('--drop-depends <id>', 'remove a dependency (repeatable), e.g. to break a cycle a merge made', collect)
       .option('--notes <notes>', 'replace the notes')
       .option('--expect-version <n>', 'write only if the task is still at version n (else exit 4)')
       .action(action(task('update'))),
@@ -297,7 +299,7 @@ export function registerCommands(program: Command, action: Action): void {
     program
       .command('resume')
       .description('the boot briefing for a new session: handoff, open decisions, standing orders, state, tasks, events, warnings')
-      .option('--format <format>', 'md or json', undefined)
+      .option('--format <format>', 'md, json, or hook (the briefing as a SessionStart hook\'s JSON answer, for Gemini CLI)', undefined)
       .option('--budget <tokens>', 'fit the briefing in this many tokens (bytes/4); what is cut is said')
       .option('--focus <text>', 'keep only items matching every word of this text, as search matches them; events ranked as search ranks them (open decisions and standing orders always stay)')
       .option('--full', 'everything, no budget')
@@ -318,19 +320,38 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     program
       .command('setup')
-      .description('make an agent tool boot from the state; `setup claude`: CLAUDE.md imports AGENTS.md, a SessionStart hook runs resume')
-      .argument('<target>', 'claude')
-      .action(action(() => import('./setup.js'))),
-    ['agentstate setup claude'],
+      .description('make an agent tool boot from the state (idempotent; all files or none; other settings and formatting kept)')
+      .addArgument(new Argument('<agent>', 'the agent tool').choices(['claude', 'codex', 'gemini', 'cursor']))
+      .option('--mcp', 'also register the MCP server (claude: .mcp.json, gemini: .gemini/settings.json, cursor: .cursor/mcp.json)')
+      .option('--hooks', 'codex: write the session hook without asking the installed Codex')
+      .option('--no-hooks', 'codex: no session hook, AGENTS.md only')
+      .action(action(async () => loadChunk('setup'))),
+    ['agentstate setup claude --mcp', 'agentstate setup codex', 'agentstate setup gemini', 'agentstate setup cursor'],
+  );
+
+  examples(
+    program
+      .command('mcp')
+      .description('a Model Context Protocol server over stdio: resume, decide, outcome, log, handoff, search, backlog and state tools')
+      .action(action(async () => loadChunk('mcp'))),
+    ['agentstate mcp', 'claude mcp add agentstate -- agentstate mcp', 'agentstate mcp --dir ~/src/project --agent claude'],
   );
 
   examples(
     program
       .command('check')
       .description('validate every state file: schemas, append-only, ids, references, derived files, boot block, secrets, sizes')
-      .option('--staged', 'check what is staged for commit (for a pre-commit hook)')
+      .option('--staged', 'judge what the commit being made introduces (for a pre-commit hook)')
+      .option('--since <rev>', 'walk only the commits since <rev> for rewritten records (CI: --since origin/main)')
+      .option('--accept <commit>', 'record that the rewrite a commit made was on purpose (with --why); check passes after it')
+      .option('--why <reason>', 'why the rewrite was accepted (recorded with your name)')
       .action(action(() => import('./check.js'))),
-    ['agentstate check', 'agentstate check --staged   # in .git/hooks/pre-commit'],
+    [
+      'agentstate check',
+      'agentstate check --staged   # in a pre-commit hook',
+      'agentstate check --since origin/main   # in CI',
+      'agentstate check --accept 3f2a9c1 --why "removed a leaked token by hand"',
+    ],
   );
 
   examples(
@@ -363,7 +384,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     program
       .command('hooks')
-      .description('`hooks install`: the pre-commit check (your existing hook is kept and still runs) and the merge drivers')
+      .description('`hooks install`: the pre-commit check and post-merge/post-rewrite regeneration, added through husky, lefthook or the pre-commit framework when you use one (your hooks keep running), and the merge drivers')
       .argument('<action>', 'install')
       .action(action(() => import('./hooks.js'))),
     ['agentstate hooks install'],
