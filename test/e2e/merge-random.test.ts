@@ -145,6 +145,13 @@ describe('randomized merges across four clones', () => {
       (name) => run(name, ['heartbeat']),
       (name) => run(name, ['boot']),
       (name) => run(name, ['doctor', '--repair']),
+      (name) => run(name, ['commit']),
+      (name) => run(name, ['init']),
+      (name) => {
+        const file = join(dirs[name], `attachment-${++counter}.txt`);
+        writeFileSync(file, `attached ${random.int(3)}\n`); // one of three contents: the same blob from several clones
+        ack(name, 'events', ['log', `with an attachment ${counter}`, '--attach', file], 'log --attach');
+      },
     ];
 
     const gitIn = (name: Clone, args: string[]) => spawnSync('git', args, { cwd: dirs[name], encoding: 'utf8' });

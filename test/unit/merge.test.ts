@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { latestByTime, segmentCeiling } from '../../src/core/latest.js';
 import { markOnceDuplicates } from '../../src/core/once.js';
 import { ATTRIBUTES_COMMENT, attributeLines, withAttributes } from '../../src/git/merge-setup.js';
 import { mergeLogLines, mergeLogSides, mergeRuntime, mergeTasks, UnmergeableLine, type LogLine } from '../../src/core/merge.js';
@@ -157,5 +158,16 @@ describe('--once duplicates', () => {
     const [later] = mergeTasks([], [tasks[0]!], [tasks[1]!]);
     expect(later).toMatchObject({ id: 't-2', status: 'dropped', duplicate_of: 't-1' });
     expect(later!.notes).toMatch(/duplicate of t-1/);
+  });
+});
+
+describe('latest by time', () => {
+  it('the latest record is the one with the greatest time, then id, wherever it sits', () => {
+    expect(latestByTime([{ id: 'b', at: '2' }, { id: 'c', at: '3' }, { id: 'a', at: '3' }])?.id).toBe('c');
+    expect(latestByTime([])).toBeUndefined();
+  });
+  it('a segment holds nothing later than the second its name carries', () => {
+    expect(segmentCeiling('events.20260305T141502Z.ab12cd.yaml')).toBe('2026-03-05T14:15:02.999Z');
+    expect(segmentCeiling('events.yaml')).toBeUndefined();
   });
 });
