@@ -39,18 +39,17 @@ export function bootBlock(whole: Snapshot, budgetTokens: number): string {
 
 /**
  * What the block could show, as data, alike whether it was read from the files or merged in a
- * driver: decisions as index entries, every ready task by id, priority and title (their order is
- * the block's), the task board's other lists where the snapshot has them.
+ * driver: decisions as index entries, every ready task as its line shows it (in the block's order),
+ * the task board's other lists.
  */
 function showable(snapshot: Snapshot): unknown {
-  const lists = snapshot as Snapshot & { inProgress?: unknown; blocked?: unknown };
   return [
     snapshot.handoff ?? null,
     snapshot.openDecisions.map(indexEntry),
     snapshot.standing.map(indexEntry),
-    snapshot.nextTasks.map((task) => [task.id, task.priority, task.title]),
-    lists.inProgress ?? null,
-    lists.blocked ?? null,
+    snapshot.nextTasks.map((task) => [task.id, task.priority, task.title, task.epic ?? null, task.owner ?? null]),
+    snapshot.inProgress,
+    snapshot.blocked,
   ];
 }
 
@@ -94,17 +93,18 @@ export interface BootStatus {
 }
 
 /**
- * Whether the block is what the state gives. With a snapshot at hand (resume), only what it shows
- * is compared, not the `state` digest; a block an older version wrote (no `state`) is compared the
- * same way, and the next write brings it up to date.
+ * Whether the block is what the state gives. With a snapshot at hand that is not `whole` (resume's),
+ * only what the block shows is compared, not the `state` digest; a block an older version wrote
+ * (no `state`) is compared the same way, and the next write brings it up to date.
  */
-export async function bootStatus(context: StateContext, snapshot?: Snapshot): Promise<BootStatus> {
-  const expected = snapshot ? blockFor(render(snapshot, { mode: 'boot', budgetTokens: context.config.boot.budget }).text) : await renderBootBlock(context);
+export async function bootStatus(context: StateContext, snapshot?: Snapshot, { whole = false }: { whole?: boolean } = {}): Promise<BootStatus> {
+  const budget = context.config.boot.budget;
+  const expected = !snapshot ? await renderBootBlock(context) : whole ? bootBlock(snapshot, budget) : blockFor(render(snapshot, { mode: 'boot', budgetTokens: budget }).text);
   const path = bootPath(context);
   if (!existsSync(path)) return { fresh: false, reason: `${BOOT_FILE} is missing`, expected };
   const current = findBlock(readFileSync(path, 'utf8'));
   if (!current) return { fresh: false, reason: `${BOOT_FILE} has no agentstate block`, expected };
-  const loose = snapshot !== undefined || withoutState(current.block) === current.block;
+  const loose = (snapshot !== undefined && !whole) || withoutState(current.block) === current.block;
   if (current.block === expected || (loose && withoutState(current.block) === withoutState(expected))) return { fresh: true, expected };
   return { fresh: false, reason: blockDigestProblem(current.block) ?? 'the block is older than the state it summarizes', expected };
 }
