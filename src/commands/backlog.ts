@@ -1,6 +1,7 @@
 import type { CommandOutput, CommandRun } from '../command.js';
 import { byPriority, findCycle, readyTasks } from '../core/backlog.js';
 import { claimTask, holds, releaseTask } from '../core/claims.js';
+import { onceTask } from '../core/once.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
 import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schemas.js';
 import { blockersOf } from '../core/task-board.js';
@@ -103,7 +104,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
   const context = await openContext(globals);
   const { result, commit } = await mutate(context, 'backlog add', async (tx) => {
     const tasks = await readBacklog(context);
-    const existing = options.once ? tasks.find((task) => task.once === options.once) : undefined;
+    const existing = options.once ? onceTask(tasks, options.once) : undefined;
     if (existing) return existing;
     const now = nowIso();
     const task = validated(context, taskSchema, {

@@ -2,7 +2,7 @@ import type { CommandRun } from '../command.js';
 import { newId } from '../core/ids.js';
 import { catchSchema } from '../core/schemas.js';
 import { openContext } from '../store/context.js';
-import { appendCatchRow, catchExists, onceId } from '../store/logs.js';
+import { appendCatchRow, findOnceCatch, onceCatchId } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
 import { appended, nowIso, validated } from './shared.js';
 
@@ -17,8 +17,8 @@ export const run: CommandRun<CatchOptions> = async ({ args, options, globals }) 
   const context = await openContext(globals);
   const [control, caught] = args;
   const row = validated(context, catchSchema, {
-    // A --once catch gets its id from the key, so the same key always names the same row.
-    id: options.once ? onceId('ct', options.once) : newId('catch'),
+    // A --once catch's id starts with a part made from the key, so a lookup finds it by the key.
+    id: options.once ? onceCatchId(options.once) : newId('catch'),
     at: nowIso(),
     control,
     caught,
@@ -27,7 +27,8 @@ export const run: CommandRun<CatchOptions> = async ({ args, options, globals }) 
     notes: options.note ?? '',
   });
   const { result, commit } = await mutate(context, 'catch', (tx) => {
-    if (options.once && catchExists(context, row.id)) return { id: row.id, existing: true };
+    const existing = options.once ? findOnceCatch(context, options.once) : undefined;
+    if (existing) return { id: existing, existing: true };
     appendCatchRow(tx, row);
     tx.describe(`${control}: ${caught}`, row.id);
     return { id: row.id, existing: false };

@@ -4,6 +4,8 @@ import { newId } from '../core/ids.js';
 import { eventSchema } from '../core/schemas.js';
 import { failure, notFoundError, usageError } from '../errors.js';
 import { resolveCommit } from '../git/history.js';
+import { unregisteredDrivers } from '../git/merge-setup.js';
+import { finishAdvice, mergingOperation } from '../git/merge-state.js';
 import { bootStatus, blockDigestProblem } from '../store/boot-file.js';
 import { openContext, type GlobalOptions, type StateContext } from '../store/context.js';
 import { describeRewrite, eventTexts, findingsOfCommit, historyReport } from '../store/history-check.js';
@@ -38,8 +40,9 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
   // The history walk runs on a second thread while the files are validated here.
   const walk = context.repo ? historyReport(context, current, { ...(since ? { since } : {}), savePoint: true }) : undefined;
   const findings = await validate(context, current, headFiles(context));
-  const status = await bootStatus(context);
-  if (!status.fresh) findings.push({ file: bootFile(context), message: `${status.reason}; run \`agentstate boot\`` });
+  // During a merge the block is regenerated when the merge ends; its sources may hold conflict markers.
+  const status = mergingOperation(context.repo) ? undefined : await bootStatus(context);
+  if (status && !status.fresh) findings.push({ file: bootFile(context), message: `${status.reason}; run \`agentstate boot\`` });
   const history = await walk;
   if (history) findings.push(...history.findings.map((finding) => ({ file: finding.file, message: describeRewrite(finding) })));
   return report(context, findings, `${current.size} state files checked`);
@@ -132,6 +135,7 @@ function report(context: StateContext, findings: Finding[], okLine: string): Com
   const planted = trackedLocalFiles(context);
   if (planted.length) context.warn(`ignored (tracked by git, never read by agentstate): ${planted.join(', ')}; \`agentstate doctor --repair\` untracks them`);
   const errors = findings.filter(isError);
+  if (errors.length) adviseFinishingMerge(context, findings);
   const lines = findings.map(format);
   return {
     data: { ok: errors.length === 0, findings, warnings: context.warnings },
@@ -140,4 +144,13 @@ function report(context: StateContext, findings: Finding[], okLine: string): Com
     quiet: lines.join('\n'),
     human: () => (lines.length ? lines.join('\n') : `ok: ${okLine}`),
   };
+}
+
+/** During a merge or rebase, a repair would take one side: point at git instead of `doctor --repair`. */
+function adviseFinishingMerge(context: StateContext, findings: Finding[]): void {
+  const operation = findings.length ? mergingOperation(context.repo) : undefined;
+  if (!operation) return;
+  const advice = finishAdvice(operation, unregisteredDrivers(context.repo!).length > 0);
+  for (const finding of findings) finding.message = finding.message.replace(/[;,]?\s*\(?(run )?`agentstate doctor[^`]*`[^;)]*\)?/g, '');
+  context.warn(advice);
 }

@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from '../core/schemas.js';
 import { deferReason } from '../git/commit.js';
 import { indexLockState, removeIndexLock } from '../git/index-lock.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
+import { finishAdvice, mergingOperation } from '../git/merge-state.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
 import { FILES } from '../store/layout.js';
@@ -88,7 +89,9 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   }
 
   const actions: string[] = [];
-  if (options.repair && present) {
+  const merging = options.repair ? mergingOperation(context.repo) : undefined;
+  const refused = merging ? finishAdvice(merging, unregisteredDrivers(context.repo!).length > 0) : undefined;
+  if (options.repair && present && !refused) {
     if (stale) actions.push(`removed a stale lock (${stale.split(' (')[0]})`);
     if (indexLock?.orphaned) {
       removeIndexLock(indexLock);
@@ -111,13 +114,14 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   }
   const healthy = checks.every((check) => check.ok);
   return {
-    data: { healthy, checks, ...(options.repair ? { repaired: actions } : {}), warnings: context.warnings },
+    data: { healthy, checks, ...(options.repair ? { repaired: actions } : {}), ...(refused ? { not_repaired: refused } : {}), warnings: context.warnings },
     warnings: context.warnings,
-    exitCode: healthy || options.repair ? 0 : 1,
+    exitCode: refused ? 1 : healthy || options.repair ? 0 : 1,
     human: (style) =>
       [
         ...checks.map((check) => `${check.ok ? style.green('ok  ') : style.red('FAIL')} ${check.name}: ${check.detail}`),
-        ...(options.repair ? ['', actions.length ? 'Repaired:' : 'Nothing needed repair.', ...actions.map((action) => `  - ${action}`)] : []),
+        ...(refused ? ['', `Nothing was repaired: ${refused}.`] : []),
+        ...(options.repair && !refused ? ['', actions.length ? 'Repaired:' : 'Nothing needed repair.', ...actions.map((action) => `  - ${action}`)] : []),
       ].join('\n'),
   };
 };

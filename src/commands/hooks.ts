@@ -4,6 +4,7 @@ import { failure, usageError } from '../errors.js';
 import { detectManager, installWithManager } from '../git/hook-managers.js';
 import type { HookResult } from '../git/hooks.js';
 import { registerDrivers } from '../git/merge-setup.js';
+import { upgradeAttributes } from '../store/attributes.js';
 import { openContext } from '../store/context.js';
 import { BOOT_FILE } from '../store/layout.js';
 
@@ -24,9 +25,17 @@ export const run: CommandRun = async ({ args, globals }) => {
   const pattern = stateFilesPattern(context.display(context.stateDir), context.display(context.path('..', BOOT_FILE)));
   const install = await installWithManager(repo, manager, AGENTSTATE_STEPS, pattern);
   const drivers = registerDrivers(repo);
+  const attributes = await upgradeAttributes(context);
   const manual = install.hooks.filter((hook) => hook.status === 'manual');
   return {
-    data: { manager: install.manager, hooks: install.hooks, ...(install.ran ? { ran: install.ran } : {}), ...(install.todo ? { todo: install.todo } : {}), drivers_registered: drivers },
+    data: {
+      manager: install.manager,
+      hooks: install.hooks,
+      ...(install.ran ? { ran: install.ran } : {}),
+      ...(install.todo ? { todo: install.todo } : {}),
+      drivers_registered: drivers,
+      ...(attributes ? { attributes_updated: attributes } : {}),
+    },
     human: () =>
       [
         `hook manager: ${MANAGER_NAMES[install.manager]}`,
@@ -35,6 +44,7 @@ export const run: CommandRun = async ({ args, globals }) => {
         ...(install.todo ? [`to do: ${install.todo}`] : []),
         ...(manual.length ? ['', 'Add this line yourself where the hook runs (nothing was changed there):', ...[...new Set(manual.map((hook) => hook.snippet))].map((line) => `  ${line}`)] : []),
         drivers.length ? `merge drivers registered: ${drivers.join(', ')}` : 'merge drivers already registered',
+        ...(attributes ? [`merge attributes brought up to date in ${attributes}`] : []),
       ].join('\n'),
   };
 };

@@ -3,16 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { CommandRun } from '../command.js';
-import { render } from '../core/briefing.js';
 import { usageError } from '../errors.js';
 import { findRepo } from '../git/repo.js';
 import { cleanGitEnv } from '../git/run.js';
-import { blockFor, findBlock } from '../store/boot-file.js';
+import { bootBlock, findBlock } from '../store/boot-file.js';
 import { loadConfig } from '../store/context.js';
 import { decisionIndexText } from '../store/decisions-file.js';
 import { FILES, STATE_DIR } from '../store/layout.js';
 import { mergeBacklogText, mergeLogText, mergeRuntimeText } from '../store/merge-files.js';
-import { mergedSources } from '../store/merge-sources.js';
+import { commitTimes, mergedSources } from '../store/merge-sources.js';
 import { bootSnapshotOf } from '../store/snapshot.js';
 
 const KINDS = ['log', 'tsv', 'backlog', 'runtime', 'derived', 'boot'] as const;
@@ -46,7 +45,7 @@ async function merge(kind: Kind, base: string, ours: string, theirs: string, pat
     case 'backlog':
       return { text: await mergeBacklogText(base, ours, theirs), clean: true };
     case 'runtime':
-      return { text: mergeRuntimeText(base, ours, theirs), clean: true };
+      return { text: mergeRuntimeText(base, ours, theirs, commitTimes(locate('').repoRoot, path)), clean: true };
     case 'derived':
       return { text: await mergedIndex(path, ours), clean: true };
     case 'boot':
@@ -70,7 +69,7 @@ async function mergedIndex(path: string, ours: string): Promise<string> {
   const sources = await mergedSources(repoRoot, stateDir);
   if (!sources) return ours;
   const config = await loadConfig(join(repoRoot, stateDir, FILES.config));
-  return decisionIndexText(sources.decisions, config.decisions.recent, sources.decisionBytes);
+  return decisionIndexText(sources.decisions, config.decisions.recent, sources.decisionBytes, sources.decisionActive);
 }
 
 const PLACEHOLDER = '<!-- agentstate:block -->';
@@ -86,7 +85,7 @@ async function mergeBootFile(base: string, ours: string, theirs: string, path: s
   let block = findBlock(ours)?.block ?? findBlock(theirs)?.block ?? '';
   if (sources) {
     const config = await loadConfig(join(repoRoot, stateDir, FILES.config));
-    block = blockFor(render(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff), { mode: 'boot', budgetTokens: config.boot.budget }).text);
+    block = bootBlock(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff, true), config.boot.budget);
   }
   const files = [ours, base, theirs].map(strip);
   const merged = mergeText(files[0]!, files[1]!, files[2]!);

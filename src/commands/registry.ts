@@ -348,7 +348,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     program
       .command('boot')
-      .description('regenerate the AGENTS.md block')
+      .description('regenerate the derived files: the AGENTS.md block and decisions-index.yaml')
       .option('--check', 'exit 1 if the block is stale or was edited by hand')
       .action(action(() => import('./boot.js'))),
     ['agentstate boot', 'agentstate boot --check'],

@@ -1,3 +1,5 @@
+import { onceDuplicates } from './once.js';
+
 /**
  * The decision chain is event-sourced: decisions.yaml holds decisions, outcomes and revocations;
  * the current state of each decision is a projection of that chain.
@@ -34,9 +36,11 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function projectDecisions(records: Raw[]): DecisionView[] {
   const views = new Map<string, DecisionView>();
+  // A decision two clones made with one --once key is one decision: the earliest (core/once.ts).
+  const alias = onceDuplicates(records, (record) => (record.kind === 'decision' ? record.once : undefined));
   for (const record of records) {
     const id = str(record.id);
-    if (!id) continue;
+    if (!id || alias.has(id)) continue;
     if (record.kind === 'decision') {
       views.set(id, {
         id,
@@ -52,10 +56,11 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
     }
   }
   // The earliest closing counts (by time, then id), wherever a merge put it in the file.
-  const closings = records.filter((record) => (record.kind === 'outcome' || record.kind === 'revoke') && views.has(str(record.decision) ?? ''));
+  const targetOf = (record: Raw) => alias.get(str(record.decision) ?? '') ?? str(record.decision) ?? '';
+  const closings = records.filter((record) => (record.kind === 'outcome' || record.kind === 'revoke') && views.has(targetOf(record)));
   closings.sort((a, b) => compareText(str(a.at) ?? '', str(b.at) ?? '') || compareText(str(a.id) ?? '', str(b.id) ?? ''));
   for (const record of closings) {
-    const target = views.get(str(record.decision)!)!;
+    const target = views.get(targetOf(record))!;
     const closing: Closing = {
       at: str(record.at) ?? '',
       agent: str(record.agent) ?? '',
@@ -71,7 +76,8 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
     target.status = closing.status as DecisionStatus;
     target.closed = closing;
   }
-  return [...views.values()];
+  // Ordered by time then id, not by position: merges leave records in an order that depends on the merge base.
+  return [...views.values()].sort((x, y) => compareText(x.at, y.at) || compareText(x.id, y.id));
 }
 
 export const isOpen = (view: DecisionView) => view.status === 'open';

@@ -1,3 +1,4 @@
+import { markTaskDuplicates } from './once.js';
 import type { Task } from './schemas.js';
 
 /**
@@ -8,6 +9,49 @@ export interface LogLine {
   id: string;
   at: string;
   text: string; // the record line, byte for byte as it was written
+}
+
+/** A line of a log that does not parse as a record (cut short, garbled): never dropped by a merge. */
+export interface DamagedLine {
+  /** The record id when the damage left it readable. */
+  id?: string;
+  text: string;
+  line: number;
+}
+
+export interface LogSide {
+  lines: LogLine[];
+  damaged: DamagedLine[];
+}
+
+/** A side holds a damaged line that no side holds intact: the merge must be left to git (a conflict). */
+export class UnmergeableLine extends Error {}
+
+/**
+ * Append-only logs, three-way, with damage: a damaged line is replaced by the intact copy of its
+ * record that another side holds; a damaged line both sides hold byte for byte is kept as it is;
+ * any other damaged line cannot be merged without losing it, so this throws UnmergeableLine.
+ */
+export function mergeLogSides(base: LogSide, ours: LogSide, theirs: LogSide): LogLine[] {
+  const intact = new Map<string, LogLine>();
+  for (const side of [base, ours, theirs]) for (const line of side.lines) if (!intact.has(line.id)) intact.set(line.id, line);
+  const damagedTexts = (side: LogSide) => new Set(side.damaged.map((line) => line.text));
+  const [inOurs, inTheirs] = [damagedTexts(ours), damagedTexts(theirs)];
+  const resolve = (side: LogSide, label: string, shared: (text: string) => boolean): LogLine[] => {
+    const lines = [...side.lines];
+    for (const damaged of side.damaged) {
+      const copy = damaged.id === undefined ? undefined : intact.get(damaged.id);
+      if (copy) lines.push(copy);
+      else if (shared(damaged.text)) lines.push({ id: `damaged:${damaged.text}`, at: '', text: damaged.text });
+      else throw new UnmergeableLine(`line ${damaged.line} of ${label} cannot be read${damaged.id ? ` and no side holds record ${damaged.id} intact` : ''}`);
+    }
+    return lines;
+  };
+  return mergeLogLines(
+    resolve(base, 'the base', () => true),
+    resolve(ours, 'ours', (text) => inTheirs.has(text)),
+    resolve(theirs, 'theirs', (text) => inOurs.has(text)),
+  );
 }
 
 /**
@@ -35,6 +79,15 @@ export function mergeLogLines(base: LogLine[], ours: LogLine[], theirs: LogLine[
 type Fields = Record<string, unknown>;
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 const BOOKKEEPING = new Set(['version', 'updated']);
+/** Task fields that are sets: both sides' additions are kept, and a removal on either side holds. */
+const SETS = new Set(['tags', 'depends_on']);
+
+function mergeSet(base: unknown, ours: unknown, theirs: unknown): unknown {
+  const list = (value: unknown) => (Array.isArray(value) ? value : []);
+  const [was, mine, other] = [new Set(list(base)), list(ours), list(theirs)];
+  const merged = [...new Set([...mine, ...other])].filter((item) => (mine.includes(item) && other.includes(item)) || !was.has(item));
+  return merged.length ? merged : undefined; // an empty set is written as no field, as the backlog commands do
+}
 
 /**
  * The backlog: three-way per task and per field. When both sides changed a field differently the
@@ -55,7 +108,7 @@ export function mergeTasks(base: Task[], ours: Task[], theirs: Task[]): Task[] {
       if (!original || !same(original, other)) merged.push(other);
     }
   }
-  return merged;
+  return markTaskDuplicates(merged, (owner) => `[merge] duplicate of ${owner} (added with the same --once key on another clone)`);
 }
 
 function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
@@ -69,7 +122,8 @@ function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
     if (BOOKKEEPING.has(key)) continue;
     const [o, a, b] = [original[key], mine[key], other[key]];
     let value: unknown;
-    if (same(a, b)) value = a;
+    if (SETS.has(key) && !same(a, b)) value = mergeSet(o, a, b);
+    else if (same(a, b)) value = a;
     else if (same(a, o)) value = b;
     else if (same(b, o)) value = a;
     else {
@@ -89,35 +143,4 @@ function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
   return result as unknown as Task;
 }
 
-export interface RuntimeDocument {
-  schema: number;
-  version: number;
-  updated_at?: string;
-  updated_by?: string;
-  heartbeat_at?: string;
-  fields: Fields;
-  [key: string]: unknown;
-}
-
-/** runtime.json: fields merged; for the same field the side updated later wins; version = max + 1. */
-export function mergeRuntime(base: RuntimeDocument | undefined, ours: RuntimeDocument, theirs: RuntimeDocument): RuntimeDocument {
-  const oursLater = (ours.updated_at ?? '') >= (theirs.updated_at ?? '');
-  const original = base?.fields ?? {};
-  const fields: Fields = {};
-  for (const key of new Set([...Object.keys(original), ...Object.keys(ours.fields), ...Object.keys(theirs.fields)])) {
-    const [o, a, b] = [original[key], ours.fields[key], theirs.fields[key]];
-    const value = same(a, b) ? a : same(a, o) ? b : same(b, o) ? a : oursLater ? a : b;
-    if (value !== undefined) fields[key] = value;
-  }
-  const later = oursLater ? ours : theirs;
-  const heartbeat = [ours.heartbeat_at, theirs.heartbeat_at].filter((t): t is string => typeof t === 'string').sort().pop();
-  return {
-    ...theirs,
-    ...ours,
-    version: Math.max(ours.version, theirs.version) + 1,
-    ...(later.updated_at ? { updated_at: later.updated_at } : {}),
-    ...(later.updated_by ? { updated_by: later.updated_by } : {}),
-    ...(heartbeat ? { heartbeat_at: heartbeat } : {}),
-    fields,
-  };
-}
+export { mergeRuntime, type RuntimeDocument } from './merge-runtime.js';

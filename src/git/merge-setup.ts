@@ -28,21 +28,42 @@ export function attributeLines(stateDir = '.agentstate'): string[] {
     `${stateDir}/backlog.yaml merge=agentstate-backlog`,
     `${stateDir}/runtime.json merge=agentstate-runtime`,
     `${stateDir}/decisions-index.yaml merge=agentstate-derived`,
-    'AGENTS.md merge=agentstate-boot',
+    // Anchored: the boot file at the project root only, never a nested pkg/web/AGENTS.md.
+    '/AGENTS.md merge=agentstate-boot',
   ];
 }
 
 export const ATTRIBUTES_COMMENT = '# agentstate merge drivers (register them in a clone with `agentstate hooks install`)';
 
-/** The .gitattributes text with our lines present; unchanged when they already are. */
+/** Patterns an older version wrote for a line of ours, and the pattern that replaces each. */
+const RENAMED_PATTERNS: Record<string, string> = { 'AGENTS.md': '/AGENTS.md' };
+
+/**
+ * The .gitattributes text with our lines present and current; unchanged when they already are.
+ * A line of ours (one of our patterns, naming one of our drivers) that an older version wrote is
+ * rewritten in place; every other line is the user's and is kept byte for byte.
+ */
 export function withAttributes(existing: string | undefined): string {
   const text = existing ?? '';
-  const present = new Set(text.split(/\r?\n/).map((line) => line.trim()));
-  const missing = attributeLines().filter((line) => !present.has(line));
-  if (missing.length === 0) return text;
-  const lines = present.has(ATTRIBUTES_COMMENT) ? missing : [ATTRIBUTES_COMMENT, ...missing];
-  const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-  return `${text}${separator}${lines.join('\n')}\n`;
+  const wanted = new Map(attributeLines().map((line) => [line.split(/\s+/)[0]!, line]));
+  const present = new Set<string>();
+  const kept: string[] = [];
+  for (const raw of text === '' ? [] : text.replace(/\n$/, '').split('\n')) {
+    const line = raw.trim();
+    const pattern = line.split(/\s+/)[0]!;
+    const current = /\bmerge=agentstate-/.test(line) ? wanted.get(RENAMED_PATTERNS[pattern] ?? pattern) : undefined;
+    if (!current) kept.push(raw);
+    else if (!present.has(current)) {
+      present.add(current);
+      kept.push(raw.endsWith('\r') ? `${current}\r` : current);
+    }
+  }
+  const missing = [...wanted.values()].filter((line) => !present.has(line));
+  const hasComment = kept.some((line) => line.trim() === ATTRIBUTES_COMMENT);
+  const lines = [...kept, ...(missing.length && !hasComment ? [ATTRIBUTES_COMMENT] : []), ...missing];
+  const result = lines.length ? `${lines.join('\n')}\n` : '';
+  // Byte for byte as it was when nothing of ours changed (a missing last newline included).
+  return result.replace(/\n$/, '') === text.replace(/\n$/, '') ? text : result;
 }
 
 /**

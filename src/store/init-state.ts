@@ -18,7 +18,7 @@ export function initialFiles(recent: number): Record<string, string> {
     [FILES.config]: DEFAULT_CONFIG_TEXT,
     [FILES.events]: fileHeader(LOGS.events.comment, SCHEMA_VERSION, LOGS.events.listKey),
     [FILES.decisions]: chain,
-    [FILES.decisionsIndex]: decisionIndexText([], recent, Buffer.byteLength(chain)),
+    [FILES.decisionsIndex]: decisionIndexText([], recent, Buffer.byteLength(chain), chain),
     [FILES.backlog]: backlogHeader(),
     [FILES.runtime]: runtimeText(emptyRuntime()),
     [FILES.catches]: CATCH_HEADER,

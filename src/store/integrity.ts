@@ -8,7 +8,7 @@ import { anyCycle } from '../core/backlog.js';
 import { lostRecords, recordId } from '../core/append-only.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { AgentstateError } from '../errors.js';
-import { decisionIndexText } from './decisions-file.js';
+import { decisionIndexText, indexMatches } from './decisions-file.js';
 import { ARCHIVE_DIR, FILES } from './layout.js';
 import { parseRecordText, type RecordFile } from './record-file.js';
 import { parseYamlStrict } from './yaml-safe.js';
@@ -74,7 +74,7 @@ export async function checkFiles(input: CheckInput): Promise<Finding[]> {
   checkDecisions(records.decisions ?? [], at(FILES.decisions), findings);
   const index = text(at(FILES.decisionsIndex));
   const chainBytes = familyPaths(input.current, input.stateDir, FILES.decisions).reduce((sum, path) => sum + (input.current.get(path)?.length ?? 0), 0);
-  if (index !== undefined && index !== decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent, chainBytes)) {
+  if (index !== undefined && !indexMatches(index, decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent, chainBytes, input.current.get(at(FILES.decisions))))) {
     findings.push({ file: at(FILES.decisionsIndex), message: 'does not match decisions.yaml; run `agentstate doctor --repair` to regenerate it' });
   }
   await checkBacklog(text(at(FILES.backlog)), at(FILES.backlog), config, findings);

@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { fileHeader, parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { upgradeEvent } from '../core/migrations.js';
+import { newId } from '../core/ids.js';
+import { onceDuplicates, onceOwners } from '../core/once.js';
 import { CATCH_HEADER, formatRow, parseRow, type CatchRow } from '../core/tsv.js';
 import { unreadableError } from '../errors.js';
 import { ARCHIVE_DIR, FILES, LOGS, type LogName } from './layout.js';
@@ -11,7 +13,7 @@ import { parseRecordText, readRecordFile, type Located } from './record-file.js'
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
-/** The id a record appended with `--once KEY` gets: the same key always names the same record. */
+/** The id part a `--once` catch row gets from its key: a catch row has no column for the key. */
 export function onceId(prefix: string, key: string): string {
   const digest = createHash('sha256').update(`${prefix}\0${key}`).digest();
   const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -19,6 +21,13 @@ export function onceId(prefix: string, key: string): string {
   for (let i = 0; i < 10; i++) body += alphabet[(digest[i] as number) & 31];
   return `${prefix}-${body}`;
 }
+
+/**
+ * A `--once` catch row's id: the key's id part and a random tail, so two clones that catch with one
+ * key write two rows a merge keeps (see core/once.ts), and a lookup still finds them by the key.
+ */
+export const onceCatchId = (key: string) => `${onceId('ct', key)}${newId('catch').slice(-ONCE_TAIL)}`;
+const ONCE_TAIL = 6;
 
 export const isCompleteRecordLine = (tail: string) => parseRecordLine(tail).kind === 'record';
 /** A TSV row is complete only with its newline: a row cut inside its last field still has 7 fields. */
@@ -153,23 +162,28 @@ export async function readLog(context: StateContext, name: LogName): Promise<Log
       records.push({ ...record, file: display });
     }
   }
+  // Records that two clones wrote with one --once key are read as one (core/once.ts).
+  const duplicates = onceDuplicates(records.map((record) => record.value));
+  if (duplicates.size) for (const record of records) if (duplicates.has(String(record.value.id))) record.value = { ...record.value, duplicate_of: duplicates.get(String(record.value.id)) };
   return { records };
 }
 
-/** The id of the record appended earlier with this `--once` key, if any. */
+/** The id of the record appended earlier with this `--once` key, if any: the earliest, when clones wrote several. */
 export function findOnce(context: StateContext, name: LogName, key: string): string | undefined {
   const needle = Buffer.from(`"once":${toLineJson(key)}`);
-  for (const file of [...archiveSegments(context, LOGS[name].file), logPath(context, name)].reverse()) {
+  const found: Array<Record<string, unknown>> = [];
+  for (const file of [...archiveSegments(context, LOGS[name].file), logPath(context, name)]) {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);
     for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
       const start = bytes.lastIndexOf(0x0a, at) + 1;
       const end = bytes.indexOf(0x0a, at);
       const parsed = parseRecordLine(bytes.subarray(start, end < 0 ? bytes.length : end).toString('utf8'));
-      if (parsed.kind === 'record' && parsed.value.once === key) return String(parsed.value.id);
+      if (parsed.kind === 'record' && parsed.value.once === key) found.push(parsed.value);
     }
   }
-  return undefined;
+  const owner = onceOwners(found).get(key);
+  return owner ? String(owner.id) : undefined;
 }
 
 export interface CatchRead {
@@ -202,12 +216,20 @@ export function readCatches(context: StateContext): CatchRead {
   return { rows };
 }
 
-/** True when a catch row with this id exists (a `--once` catch has an id made from its key). */
-export function catchExists(context: StateContext, id: string): boolean {
+/** The id of the catch row written earlier with this `--once` key, if any: the earliest, when clones wrote several. */
+export function findOnceCatch(context: StateContext, key: string): string | undefined {
+  const stem = onceId('ct', key);
+  const rows: Array<Record<string, unknown>> = [];
   for (const file of [...archiveSegments(context, FILES.catches), context.path(FILES.catches)]) {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);
-    if (bytes.indexOf(`${id}\t`) === 0 || bytes.indexOf(`\n${id}\t`) >= 0) return true;
+    for (let at = bytes.indexOf(stem); at >= 0; at = bytes.indexOf(stem, at + 1)) {
+      if (at > 0 && bytes[at - 1] !== 0x0a) continue;
+      const end = bytes.indexOf(0x0a, at);
+      const [id, when] = bytes.subarray(at, end < 0 ? bytes.length : end).toString('utf8').split('\t');
+      if (id && (id === stem || id.length === stem.length + ONCE_TAIL)) rows.push({ id, at: when, key });
+    }
   }
-  return false;
+  const owner = onceOwners(rows, (row) => row.key).get(key);
+  return owner ? String(owner.id) : undefined;
 }

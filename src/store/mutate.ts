@@ -1,6 +1,7 @@
 import { AgentstateError } from '../errors.js';
 import type { CommitOutcome } from '../git/commit.js';
 import { refreshBoot } from './boot-file.js';
+import { recordDerivedStamp, refreshDerivedIfStale } from './derived.js';
 import { notePending, pendingFile, recordChanges } from './commit-step.js';
 import { faultPoint } from '../fault.js';
 import { healFromHead, healFromJournal } from './heal.js';
@@ -48,6 +49,7 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
     try {
       restoreMissing(tx);
       healFromJournal(tx);
+      await refreshDerivedIfStale(tx); // derived files a git merge or rebase left stale (store/derived.ts)
       result = await fn(tx);
       if (tx.bootAffected) await refreshBootSafely(tx);
       lock.assertHeld();
@@ -58,6 +60,7 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
       throw error;
     }
     const commit = recordChanges(context, command, tx);
+    recordDerivedStamp(tx);
     return { result, commit };
   });
 }

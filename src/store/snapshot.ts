@@ -3,6 +3,8 @@ import { basename } from 'node:path';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
 import { focusMatcher, BOOT_TASKS, type EventView, type Handoff, type RuntimeView, type Snapshot } from '../core/briefing.js';
+import { latestByTime, segmentCeiling } from '../core/latest.js';
+import { markOnceDuplicates } from '../core/once.js';
 import { taskBoard } from '../core/task-board.js';
 import { unreadableError } from '../errors.js';
 import { bestMatches } from '../core/search-focus.js';
@@ -28,30 +30,31 @@ export function recentEvents(context: StateContext, count: number, accept: (reco
     if (found.length >= count) break;
     found = [...lastRecords(file, count - found.length, accept), ...found];
   }
-  return found;
+  return markOnceDuplicates(found).filter((event) => event.duplicate_of === undefined); // one of each --once key (core/once.ts)
 }
 
 const HANDOFF = '"type":"handoff"';
 const isHandoff = (event: Rec) => event.type === 'handoff';
 
 /**
- * The latest handoff: the active log first, then the sealed segments, newest first. A segment
- * never changes, so which of them hold no handoff is remembered (locally, git-ignored) and they are
- * not read again: without that, a project with no handoff would read every segment on every resume.
+ * The latest handoff by time (see core/latest.ts): every handoff of the active log, then the sealed
+ * segments, newest first, until a segment is older than the best found. A segment never changes,
+ * so which of them hold no handoff is remembered (locally, git-ignored) and they are not read
+ * again: without that, a project with no handoff would read every segment on every resume.
  */
 export function latestHandoff(context: StateContext): Handoff | undefined {
-  const [active] = lastRecords(logPath(context, 'events'), 1, isHandoff, HANDOFF);
-  if (active) return handoffOf(active);
+  let found = latestByTime(lastRecords(logPath(context, 'events'), Infinity, isHandoff, HANDOFF));
   const memoPath = localPath(context, LOCAL_FILES.segmentsWithoutHandoff);
   const without = new Set(existsSync(memoPath) ? readFileSync(memoPath, 'utf8').split('\n') : []);
   const learned: string[] = [];
-  let found: Rec | undefined;
   for (const segment of archiveSegments(context, LOGS.events.file).reverse()) {
     const name = basename(segment);
+    const ceiling = segmentCeiling(name);
+    if (found && ceiling && ceiling < String(found.at)) break;
     if (without.has(name)) continue;
-    [found] = lastRecords(segment, 1, isHandoff, HANDOFF);
-    if (found) break;
-    learned.push(name);
+    const latest = latestByTime(lastRecords(segment, Infinity, isHandoff, HANDOFF));
+    if (!latest) learned.push(name);
+    found = latestByTime([found, latest]);
   }
   if (learned.length && existsSync(localDir(context))) {
     try {
@@ -97,9 +100,9 @@ const FOCUS_EVENT_WINDOW = 10_000;
 /** How many recent events are searched for the latest activity of the owners of claimed tasks. */
 const ACTIVITY_WINDOW = 500;
 
-/** What the AGENTS.md block shows, from records already in memory (the merge driver has no files). */
-export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined): Snapshot {
-  const board = taskBoard(tasks, { limit: BOOT_TASKS });
+/** What the AGENTS.md block shows (`full`: could show), from records already in memory (the merge driver has no files). */
+export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined, full = false): Snapshot {
+  const board = taskBoard(tasks, { limit: full ? Infinity : BOOT_TASKS });
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: '' },
