@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandOutput, CommandRun, Loader } from './command.js';
+import { redactSecrets } from './core/guards.js';
 import { AgentstateError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .option('--no-commit', 'write the files but do not record a git commit')
     .option('--allow-secret', 'write text that looks like a secret (API key, token, password)')
     .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(scrubSecrets(text)) })
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .exitOverride();
   registerCommands(program, action);
@@ -66,7 +68,24 @@ async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
   if (output.human) writeOut(output.human(await styleFor(mode)));
 }
 
-function report(mode: OutputMode, error: unknown): void {
+/**
+ * Error text goes through the secret scanner before it is shown: a value that the scanner would
+ * refuse to write (a PEM passed where an option was expected, a token in a bad `key=value`) must
+ * not reach a terminal or a CI log through an error message either.
+ */
+export function scrubSecrets(text: string): string {
+  return redactSecrets(text);
+}
+
+function scrubbed(error: unknown): unknown {
+  if (!(error instanceof Error)) return scrubSecrets(String(error));
+  error.message = scrubSecrets(error.message);
+  if (error instanceof AgentstateError && error.hint) Object.defineProperty(error, 'hint', { value: scrubSecrets(error.hint) });
+  return error;
+}
+
+function report(mode: OutputMode, raw: unknown): void {
+  const error = scrubbed(raw);
   if (error instanceof AgentstateError) {
     writeErr(`agentstate: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
     if (mode.json) writeOut(JSON.stringify({ error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } }, null, 2));

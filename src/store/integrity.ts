@@ -187,7 +187,7 @@ function checkContent(value: Rec, file: string, line: number | undefined, config
     if (rule) findings.push({ file, line, message: `${field} looks like a secret (${rule})` });
     if (overLimit(text, limit)) findings.push({ file, line, message: `${field} is ${Buffer.byteLength(text)} bytes, over the ${limit}-byte limit` });
     return false;
-  });
+  }, '', true);
 }
 
 /** No record changed or removed since the previous version; sealed segments never change. */
