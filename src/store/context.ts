@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { userInfo } from 'node:os';
-import { DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, configProblem, mergeConfig, type Config } from '../core/config.js';
+import { DEFAULT_CONFIG, configProblem, isDefaultConfigText, mergeConfig, type Config } from '../core/config.js';
 import { AgentstateError, Exit, notInitialisedError, unreadableError } from '../errors.js';
 import { findRepo, type Repo } from '../git/repo.js';
 import { readUserName } from '../git/config-file.js';
@@ -125,7 +125,7 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch {
     return DEFAULT_CONFIG;
   }
-  if (text === DEFAULT_CONFIG_TEXT) return DEFAULT_CONFIG;
+  if (isDefaultConfigText(text)) return DEFAULT_CONFIG;
   const display = `${STATE_DIR}/${FILES.config}`;
   const parsed = await parseYamlStrict(text, display);
   if (parsed.value !== null && (typeof parsed.value !== 'object' || Array.isArray(parsed.value))) {
