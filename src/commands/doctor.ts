@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from '../core/schemas.js';
 import { deferReason } from '../git/commit.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
 import { openContext } from '../store/context.js';
+import { bootBlockDamage } from '../store/boot-file.js';
 import { createMissing } from '../store/init-state.js';
 import { FILES } from '../store/layout.js';
 import { LOCAL_FILES, localPath } from '../store/local.js';
@@ -48,6 +49,8 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const holder = readHolder(localPath(context, LOCAL_FILES.lock));
   const stale = staleLock(context);
   add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
+  const blockDamage = bootBlockDamage(context);
+  if (blockDamage) add('AGENTS.md block', false, `damaged: ${blockDamage}; \`agentstate doctor --repair\` or \`agentstate boot\` rebuilds it and keeps your text`);
   const temps = present ? tempFiles(context) : [];
   add('temp files', temps.length === 0, temps.length ? `${temps.length} left by interrupted writes: ${temps.map((t) => context.display(t)).join(', ')}` : 'none');
   const setAsideFiles = present ? readdirSync(context.stateDir).filter((name) => name.includes('.corrupt-')) : [];
@@ -75,6 +78,7 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
       for (const created of createMissing(tx)) actions.push(`recreated missing ${created}`);
       writeDecisionIndex(tx, await readDecisionViews(context));
       tx.touchBoot();
+      if (blockDamage) actions.push(`rebuilt the AGENTS.md block (${blockDamage}); your text outside it is kept`);
       tx.describe(actions.length ? `${actions.length} repairs` : 'regenerate derived files');
     });
     if (commit.status === 'committed') actions.push(`recorded in commit ${commit.sha.slice(0, 7)}`);

@@ -18,28 +18,44 @@ export const DRIVERS = {
 } as const;
 export type DriverName = keyof typeof DRIVERS;
 
-/** `.gitattributes` lines, relative to the project root where the file lives. */
+const LF = 'eol=lf';
+
+/**
+ * `.gitattributes` lines, relative to the project root where the file lives. State files are
+ * `eol=lf`: a Windows clone (core.autocrlf=true) checks them out as they are, not with CRLF.
+ */
 export function attributeLines(stateDir = '.agentstate'): string[] {
   return [
-    `${stateDir}/events.yaml merge=agentstate-log`,
-    `${stateDir}/decisions.yaml merge=agentstate-log`,
-    `${stateDir}/archive/*.yaml merge=agentstate-log`,
-    `${stateDir}/catch-log.tsv merge=agentstate-tsv`,
-    `${stateDir}/archive/*.tsv merge=agentstate-tsv`,
-    `${stateDir}/backlog.yaml merge=agentstate-backlog`,
-    `${stateDir}/runtime.json merge=agentstate-runtime`,
-    `${stateDir}/decisions-index.yaml merge=agentstate-derived`,
+    `${stateDir}/events.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/decisions.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/archive/*.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/catch-log.tsv merge=agentstate-tsv ${LF}`,
+    `${stateDir}/archive/*.tsv merge=agentstate-tsv ${LF}`,
+    `${stateDir}/backlog.yaml merge=agentstate-backlog ${LF}`,
+    `${stateDir}/runtime.json merge=agentstate-runtime ${LF}`,
+    `${stateDir}/decisions-index.yaml merge=agentstate-derived ${LF}`,
     'AGENTS.md merge=agentstate-boot',
   ];
 }
 
 export const ATTRIBUTES_COMMENT = '# agentstate merge drivers (register them in a clone with `agentstate hooks install`)';
 
-/** The .gitattributes text with our lines present; unchanged when they already are. */
+/**
+ * The .gitattributes text with our lines present; unchanged when they already are. A line an
+ * older version wrote (without `eol=lf`) is upgraded where it stands.
+ */
 export function withAttributes(existing: string | undefined): string {
-  const text = existing ?? '';
+  const wanted = attributeLines();
+  const older = new Map(wanted.filter((line) => line.endsWith(` ${LF}`)).map((line) => [line.slice(0, -LF.length - 1), line]));
+  const text = (existing ?? '')
+    .split('\n')
+    .map((line) => {
+      const newer = older.get(line.trim());
+      return newer ? line.replace(line.trim(), newer) : line;
+    })
+    .join('\n');
   const present = new Set(text.split(/\r?\n/).map((line) => line.trim()));
-  const missing = attributeLines().filter((line) => !present.has(line));
+  const missing = wanted.filter((line) => !present.has(line));
   if (missing.length === 0) return text;
   const lines = present.has(ATTRIBUTES_COMMENT) ? missing : [ATTRIBUTES_COMMENT, ...missing];
   const separator = text === '' || text.endsWith('\n') ? '' : '\n';

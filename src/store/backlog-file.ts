@@ -20,7 +20,7 @@ export async function readBacklog(context: StateContext, { validate = true } = {
   const path = context.path(FILES.backlog);
   if (!existsSync(path)) return [];
   const display = context.display(path);
-  const file = await readRecordFile(path, 'items', display);
+  const file = await readRecordFile(path, 'items', display, { duplicates: validate });
   if (file.torn) throw unreadableError(display, file.torn.line, 'the last task is incomplete');
   if (!validate) return file.records.map(({ value }) => value as Task);
   return file.records.map(({ value, line }) => {
