@@ -1,4 +1,5 @@
-import { GITLEAKS_ALLOW, GITLEAKS_MIN_CHARS, GITLEAKS_STOPWORDS, gitleaksRules } from './secret-rules.js';
+import { trieSource } from './keyword-trie.js';
+import { GITLEAKS_ALLOW, GITLEAKS_IDS, GITLEAKS_KEYWORDS, GITLEAKS_MIN_CHARS, GITLEAKS_RULES_JSON, GITLEAKS_STOPWORDS } from './secret-rules.js';
 
 /**
  * The secret scanner: gitleaks' rules (src/core/secret-rules.ts, generated from its config) run
@@ -52,9 +53,23 @@ interface Compiled {
   allow: Array<{ target: string; regexes: RegExp[]; stopwords: string[] }>;
 }
 
-// Specific rules first: a finding is named by the first rule that matches, and a GitHub token in
-// `token=ghp_…` is better called a GitHub token than a generic key.
-const allRules = () => [...gitleaksRules(), ...OWN_RULES].sort((a, b) => Number(a.id.includes('generic')) - Number(b.id.includes('generic')));
+/** What the tables need of a rule; the rule itself is read when it first runs. */
+interface RuleHead {
+  id: string;
+  keywords: string[];
+  load: () => PortedRule;
+}
+
+/**
+ * gitleaks' rules and ours, specific ones first: a finding is named by the first rule that
+ * matches, and a GitHub token in `token=ghp_…` is better called a GitHub token than a generic key.
+ */
+function ruleHeads(): RuleHead[] {
+  const ported = GITLEAKS_IDS.map((id, i) => ({ id, keywords: GITLEAKS_KEYWORDS[i]!.split(' '), load: () => JSON.parse(GITLEAKS_RULES_JSON[i]!) as PortedRule }));
+  const own = OWN_RULES.map((rule) => ({ id: rule.id, keywords: rule.keywords, load: () => rule }));
+  return [...ported, ...own].sort((a, b) => Number(a.id.includes('generic')) - Number(b.id.includes('generic')));
+}
+
 /**
  * Keywords that ordinary prose is full of (`they`, `task`, `keys.`, `api`, `auth`, `token`). The
  * few rules they wake run on every text instead: each of their regexes holds its keyword, so the
@@ -78,74 +93,49 @@ interface Tables {
   /** Rules woken by a common keyword: run on every text that has one (and what they need). */
   always: Array<[number, RegExp | undefined]>;
   rules: Array<Compiled | undefined>;
-  allow: RegExp[];
   /** Marks rules already taken for the current text (compared with `generation`). */
   taken: Uint32Array;
-  list: PortedRule[];
+  heads: RuleHead[];
 }
 
 let compiled: Tables | undefined;
 let generation = 0;
 
-/** Built on first use: one regex that finds every keyword, and the rules each keyword wakes. */
+/** Built on first use: one regex that finds every keyword, and the rules each wakes. */
 function tables(): Tables {
   if (compiled) return compiled;
-  const list = allRules();
+  const heads = ruleHeads();
   const always: Tables['always'] = [];
   const byKeyword = new Map<string, number[]>();
-  list.forEach((rule, i) => {
+  heads.forEach((rule, i) => {
     if (rule.keywords.some((keyword) => COMMON_KEYWORDS.has(keyword))) always.push([i, NEEDS[rule.id]]);
     else for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), i]);
   });
-  const words = [...byKeyword.keys()].sort((a, b) => b.length - a.length);
-  const rulesOf = new Map(words.map((word) => [word, [...new Set(words.filter((other) => word.includes(other)).flatMap((other) => byKeyword.get(other)!))]]));
+  // The scan reports the longest keyword at a position: it stands for the shorter ones it starts
+  // with too. Keywords that start later inside it are found by the scan itself.
+  const rulesOf = new Map<string, number[]>();
+  for (const [word, own] of byKeyword) {
+    const rules = [...own];
+    for (let length = 1; length < word.length; length++) rules.push(...(byKeyword.get(word.slice(0, length)) ?? []));
+    rulesOf.set(word, rules);
+  }
   compiled = {
-    keywords: new RegExp(trieSource(words), 'g'),
-    anyCommon: new RegExp(trieSource([...COMMON_KEYWORDS]), 'i'),
+    keywords: new RegExp(trieSource([...byKeyword.keys()].sort()), 'g'),
+    anyCommon: new RegExp(trieSource([...COMMON_KEYWORDS].sort()), 'i'),
     rulesOf,
     always,
     rules: [],
-    allow: GITLEAKS_ALLOW.map(([source, flags]) => new RegExp(source, flags)),
-    taken: new Uint32Array(list.length),
-    list,
+    taken: new Uint32Array(heads.length),
+    heads,
   };
   return compiled;
-}
-
-/**
- * One regex for many words, shaped as a trie (`a(?:3-|3t|dobe)|…`): V8 tries the alternatives at
- * each position one by one, and a trie has few at each step (twice as fast as a flat list of 230).
- * Longer words come first at each step, so the longest keyword at a position is the one found.
- */
-function trieSource(words: string[]): string {
-  interface Node {
-    end: boolean;
-    next: Map<string, Node>;
-  }
-  const root: Node = { end: false, next: new Map() };
-  for (const word of words) {
-    let node = root;
-    for (const ch of word) {
-      if (!node.next.has(ch)) node.next.set(ch, { end: false, next: new Map() });
-      node = node.next.get(ch)!;
-    }
-    node.end = true;
-  }
-  const escape = (ch: string) => ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  const emit = (node: Node): string => {
-    const branches = [...node.next].map(([ch, child]) => escape(ch) + emit(child));
-    if (branches.length === 0) return '';
-    const body = branches.length === 1 ? branches[0]! : `(?:${branches.join('|')})`;
-    return node.end ? `(?:${body})?` : body;
-  };
-  return emit(root);
 }
 
 function compile(index: number): Compiled {
   const table = tables();
   let entry = table.rules[index];
   if (!entry) {
-    const rule = table.list[index]!;
+    const rule = table.heads[index]!.load();
     entry = {
       rule,
       regex: new RegExp(rule.source, `${rule.flags}g`),
@@ -225,8 +215,11 @@ function withContext(text: string, start: number, end: number): string {
   return text.slice(from, end);
 }
 
+let globalAllow: RegExp[] | undefined;
+
 function allowed(entry: Compiled, secret: string, text: string, start: number, end: number): boolean {
-  const { allow } = tables();
+  // Compiled when a rule first matches: most texts never get here.
+  const allow = (globalAllow ??= GITLEAKS_ALLOW.map(([source, flags]) => new RegExp(source, flags)));
   const lower = secret.toLowerCase();
   if (allow.some((regex) => regex.test(secret)) || GITLEAKS_STOPWORDS.some((word) => lower.includes(word))) return true;
   for (const item of entry.allow) {
@@ -261,4 +254,4 @@ export function scanSecrets(text: string, found: (match: SecretMatch) => boolean
 }
 
 /** How many rules the scanner has (gitleaks' and ours). */
-export const ruleCount = () => tables().list.length;
+export const ruleCount = () => tables().heads.length;
