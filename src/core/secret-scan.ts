@@ -14,6 +14,8 @@ export interface PortedRule {
   keywords: string[];
   entropy?: number;
   group?: number;
+  /** The match counts only after this word, at most `lines` lines before it (the curl rules). */
+  after?: { word: string; lines: number };
   allow?: Array<{ target: 'secret' | 'match' | 'line'; regexes?: Array<[string, string]>; stopwords?: string[] }>;
 }
 
@@ -215,6 +217,15 @@ function withContext(text: string, start: number, end: number): string {
   return text.slice(from, end);
 }
 
+/** `word` (a whole word, any case) within `lines` lines before `at`, as the rule's `\bword\b.*…` had it. */
+function wordBefore(text: string, at: number, { word, lines }: { word: string; lines: number }): boolean {
+  let from = at;
+  for (let breaks = 0; from > 0 && at - from < 10_000; from--) {
+    if (text[from - 1] === '\n' && ++breaks > lines * 2) break;
+  }
+  return new RegExp(`\\b${word}\\b`, 'i').test(text.slice(from, at));
+}
+
 let globalAllow: RegExp[] | undefined;
 
 function allowed(entry: Compiled, secret: string, text: string, start: number, end: number): boolean {
@@ -247,6 +258,7 @@ export function scanSecrets(text: string, found: (match: SecretMatch) => boolean
       }
       const secret = (rule.group ? match[rule.group] : match.slice(1).find((group) => group)) ?? match[0].replace(/^\n+|\n+$/g, '');
       if (rule.entropy && shannonEntropy(secret) <= rule.entropy) continue;
+      if (rule.after && !wordBefore(text, match.index, rule.after)) continue;
       if (allowed(entry, secret, text, match.index, match.index + match[0].length)) continue;
       if (found({ rule: rule.id, start: match.index, end: match.index + match[0].length })) return;
     }
