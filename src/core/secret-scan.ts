@@ -1,9 +1,21 @@
-import { trieSource } from './keyword-trie.js';
-import { GITLEAKS_ALLOW, GITLEAKS_IDS, GITLEAKS_KEYWORDS, GITLEAKS_MIN_CHARS, GITLEAKS_RULES_JSON, GITLEAKS_STOPWORDS } from './secret-rules.js';
+import { EXTRA_CHECKS, NEEDS, OWN_KEYWORDS, OWN_RULES } from './secret-own-rules.js';
+import {
+  GITLEAKS_ALLOW,
+  GITLEAKS_ALWAYS,
+  GITLEAKS_COMMON_REGEX,
+  GITLEAKS_GENERIC_FROM,
+  GITLEAKS_IDS,
+  GITLEAKS_KEYWORD_REGEX,
+  GITLEAKS_MIN_CHARS,
+  GITLEAKS_RULES_JSON,
+  GITLEAKS_RULES_OF,
+  GITLEAKS_STOPWORDS,
+} from './secret-rules.js';
 
 /**
- * The secret scanner: gitleaks' rules (src/core/secret-rules.ts, generated from its config) run
- * the way gitleaks runs them. A rule runs only when one of its keywords is in the text; a match's
+ * The secret scanner: gitleaks' rules (src/core/secret-rules.ts, generated from its config by
+ * scripts/port-gitleaks.py, with the keyword index) run the way gitleaks runs them, then ours
+ * (secret-own-rules.ts). A rule runs only when one of its keywords is in the text; a match's
  * secret (its first non-empty capture group) must be more random than the rule's entropy floor;
  * allowlists drop known placeholders. Pure: text in, findings out.
  */
@@ -19,33 +31,6 @@ export interface PortedRule {
   allow?: Array<{ target: 'secret' | 'match' | 'line'; regexes?: Array<[string, string]>; stopwords?: string[] }>;
 }
 
-/**
- * Our additions, where gitleaks has no rule for what an agent's notes hold: a password in a URL
- * (any scheme, an empty user name too: `redis://:pw@host`), an AWS secret key by its name, a
- * private key whose END line was cut off, an OpenAI project key without its usual marker.
- */
-const OWN_RULES: PortedRule[] = [
-  {
-    id: 'password-in-url',
-    source: '\\b[a-z][a-z0-9+.-]*://[^\\s:@/]*:([^\\s@/]+)@[^\\s/@]+',
-    flags: 'i',
-    keywords: ['://'],
-    allow: [{ target: 'secret', regexes: [['^(?:\\*+|x+|\\.\\.\\.|\\$\\{?\\w+\\}?|<[^>]*>|\\{\\{[^}]*\\}\\}|%s|pass(?:word|wd)?|pwd|changeme|changeit|secret)$', 'i']] }],
-  },
-  { id: 'aws-secret-access-key', source: 'aws_?secret_?access_?key["\']?\\s*[:=]\\s*["\']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])', flags: 'i', keywords: ['aws'], entropy: 3 },
-  { id: 'private-key-body', source: '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\\s*[A-Za-z0-9+/=\\s]{64,}', flags: 'i', keywords: ['-----begin'] },
-  { id: 'openai-project-key', source: '\\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,})', flags: '', keywords: ['sk-proj-', 'sk-svcacct-', 'sk-admin-'], entropy: 4 },
-];
-
-/**
- * Look-alikes we refuse to flag although a gitleaks rule matches: English that fits an AWS key id
- * (`ASIAPACIFICSOUTHEAST`). Key ids are base32 (A-Z, 2-7); for the prefixes that are also words
- * (ASIA, ABIA, ACCA) we ask for at least one digit, which all but 3.6% of random ids have.
- */
-const EXTRA_CHECKS: Record<string, (secret: string) => boolean> = {
-  'aws-access-token': (secret) => /^(?:AKIA|A3T)/.test(secret) || /[2-7]/.test(secret.slice(4)),
-};
-
 /** No rule matches fewer characters (gitleaks' shortest, measured by the port, and `a://:p@h`). */
 const MIN_SECRET_CHARS = Math.min(GITLEAKS_MIN_CHARS, 8);
 
@@ -55,89 +40,44 @@ interface Compiled {
   allow: Array<{ target: string; regexes: RegExp[]; stopwords: string[] }>;
 }
 
-/** What the tables need of a rule; the rule itself is read when it first runs. */
-interface RuleHead {
-  id: string;
-  keywords: string[];
-  load: () => PortedRule;
-}
-
 /**
- * gitleaks' rules and ours, specific ones first: a finding is named by the first rule that
- * matches, and a GitHub token in `token=ghp_…` is better called a GitHub token than a generic key.
+ * Rule numbers: gitleaks' rules by their index in the generated tables (specific ones, then the
+ * generic ones from GITLEAKS_GENERIC_FROM), ours after them. Ours run between the two groups.
  */
-function ruleHeads(): RuleHead[] {
-  const ported = GITLEAKS_IDS.map((id, i) => ({ id, keywords: GITLEAKS_KEYWORDS[i]!.split(' '), load: () => JSON.parse(GITLEAKS_RULES_JSON[i]!) as PortedRule }));
-  const own = OWN_RULES.map((rule) => ({ id: rule.id, keywords: rule.keywords, load: () => rule }));
-  return [...ported, ...own].sort((a, b) => Number(a.id.includes('generic')) - Number(b.id.includes('generic')));
-}
-
-/**
- * Keywords that ordinary prose is full of (`they`, `task`, `keys.`, `api`, `auth`, `token`). The
- * few rules they wake run on every text instead: each of their regexes holds its keyword, so the
- * result is the same, and a keyword search that stops at every `they` costs more than the regex.
- */
-const COMMON_KEYWORDS = new Set(['ey', 'sk', 's.', 'api', 'key', 'access', 'auth', 'token', 'secret', 'password', 'passwd', 'credential', 'creds']);
-
-/**
- * Characters a rule's regex cannot match without: a cheaper test than the regex, for the rules
- * that run on every text. The assignment-style rules need one of their operators (= > : | ,).
- */
-const NEEDS: Record<string, RegExp> = { 'generic-api-key': /[=>:|,]/, 'hashicorp-tf-password': /[=>:|,]/, 'kubernetes-secret-yaml': /:/ };
+const OWN_FROM = GITLEAKS_IDS.length;
 
 interface Tables {
-  /** Finds every keyword of the other rules, longest first at each position. */
   keywords: RegExp;
-  /** The rules a keyword wakes: its own and those of the shorter keywords inside it. */
   rulesOf: Map<string, number[]>;
-  /** True when the text holds a common keyword (most ids, times and names do not). */
   anyCommon: RegExp;
-  /** Rules woken by a common keyword: run on every text that has one (and what they need). */
+  /** The common-keyword rules, with what their text must hold. */
   always: Array<[number, RegExp | undefined]>;
   rules: Array<Compiled | undefined>;
   /** Marks rules already taken for the current text (compared with `generation`). */
   taken: Uint32Array;
-  heads: RuleHead[];
 }
 
-let compiled: Tables | undefined;
+let built: Tables | undefined;
 let generation = 0;
 
-/** Built on first use: one regex that finds every keyword, and the rules each wakes. */
+/** Built on first use; the index itself is generated, so this only compiles two regexes. */
 function tables(): Tables {
-  if (compiled) return compiled;
-  const heads = ruleHeads();
-  const always: Tables['always'] = [];
-  const byKeyword = new Map<string, number[]>();
-  heads.forEach((rule, i) => {
-    if (rule.keywords.some((keyword) => COMMON_KEYWORDS.has(keyword))) always.push([i, NEEDS[rule.id]]);
-    else for (const keyword of rule.keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), i]);
-  });
-  // The scan reports the longest keyword at a position: it stands for the shorter ones it starts
-  // with too. Keywords that start later inside it are found by the scan itself.
-  const rulesOf = new Map<string, number[]>();
-  for (const [word, own] of byKeyword) {
-    const rules = [...own];
-    for (let length = 1; length < word.length; length++) rules.push(...(byKeyword.get(word.slice(0, length)) ?? []));
-    rulesOf.set(word, rules);
-  }
-  compiled = {
-    keywords: new RegExp(trieSource([...byKeyword.keys()].sort()), 'g'),
-    anyCommon: new RegExp(trieSource([...COMMON_KEYWORDS].sort()), 'i'),
-    rulesOf,
-    always,
+  built ??= {
+    keywords: new RegExp(GITLEAKS_KEYWORD_REGEX, 'g'),
+    rulesOf: new Map(Object.entries(GITLEAKS_RULES_OF)),
+    anyCommon: new RegExp(GITLEAKS_COMMON_REGEX, 'i'),
+    always: GITLEAKS_ALWAYS.map((index) => [index, NEEDS[GITLEAKS_IDS[index]!]]),
     rules: [],
-    taken: new Uint32Array(heads.length),
-    heads,
+    taken: new Uint32Array(OWN_FROM + OWN_RULES.length),
   };
-  return compiled;
+  return built;
 }
 
 function compile(index: number): Compiled {
   const table = tables();
   let entry = table.rules[index];
   if (!entry) {
-    const rule = table.heads[index]!.load();
+    const rule = index < OWN_FROM ? (JSON.parse(GITLEAKS_RULES_JSON[index]!) as PortedRule) : OWN_RULES[index - OWN_FROM]!;
     entry = {
       rule,
       regex: new RegExp(rule.source, `${rule.flags}g`),
@@ -149,21 +89,20 @@ function compile(index: number): Compiled {
 }
 
 /**
- * The rules to run on the text, in rule order: those whose keywords occur in it, and those that
- * run on every text. The keyword scan restarts one character after
- * each keyword found, so a keyword that overlaps another is found too. `check` runs this over
- * every string of 100,000s of records: no allocation per keyword found.
+ * The rules to run on the text, in the order they run: gitleaks' specific rules, ours, gitleaks'
+ * generic ones. The keyword scan restarts one character after each keyword it finds, so a keyword
+ * that overlaps another is found too. `check` runs this over every string of 100,000s of records.
  */
 function candidates(text: string): number[] {
   const { keywords, rulesOf, always, anyCommon, taken } = tables();
   generation = (generation + 1) >>> 0 || 1;
-  const out: number[] = [];
+  const found: number[] = [];
   if (anyCommon.test(text)) {
     for (let i = 0; i < always.length; i++) {
       const [index, needs] = always[i]!;
       if (needs && !needs.test(text)) continue;
       taken[index] = generation;
-      out.push(index);
+      found.push(index);
     }
   }
   // Keywords are lower case; a regex without the i flag on lower-cased text is faster.
@@ -175,12 +114,16 @@ function candidates(text: string): number[] {
       const index = rules[i]!;
       if (taken[index] === generation) continue;
       taken[index] = generation;
-      out.push(index);
+      found.push(index);
     }
     keywords.lastIndex = match.index + 1;
   }
-  return out.length > 1 ? out.sort((a, b) => a - b) : out;
+  if (OWN_KEYWORDS.test(text)) OWN_RULES.forEach((rule, i) => rule.keywords.some((keyword) => lower.includes(keyword)) && found.push(OWN_FROM + i));
+  return found.length > 1 ? found.sort((a, b) => runOrder(a) - runOrder(b)) : found;
 }
+
+/** Our rules run after gitleaks' specific ones and before its generic ones. */
+const runOrder = (index: number) => (index >= OWN_FROM ? GITLEAKS_GENERIC_FROM - 0.5 : index);
 
 export function shannonEntropy(text: string): number {
   if (text === '') return 0;
@@ -266,4 +209,4 @@ export function scanSecrets(text: string, found: (match: SecretMatch) => boolean
 }
 
 /** How many rules the scanner has (gitleaks' and ours). */
-export const ruleCount = () => tables().heads.length;
+export const RULE_COUNT = OWN_FROM + OWN_RULES.length;
