@@ -14,7 +14,7 @@ export { readRuntime } from './store/runtime-file.js';
 export { readDecisionViews } from './store/decisions-file.js';
 export { buildSnapshot } from './store/snapshot.js';
 export { checkFiles, type Finding } from './store/integrity.js';
-export { commitPaths, type CommitOutcome } from './git/commit.js';
+export { commitFiles, type CommitOutcome } from './git/commit.js';
 export { render, type Snapshot } from './core/briefing.js';
 export { projectDecisions, type DecisionView } from './core/decisions.js';
 export { readyTasks, findCycle } from './core/backlog.js';

@@ -8,7 +8,7 @@ import { openContext, type StateContext } from '../store/context.js';
 import { checkFiles, format, type Finding } from '../store/integrity.js';
 import { BOOT_FILE, FILES } from '../store/layout.js';
 import { LOCAL_FILES, localDir, localPath } from '../store/local.js';
-import { headFiles, indexFiles, readSegmentCache, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
+import { headFiles, indexFiles, readSegmentCache, trackedLocalFiles, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
 
 export interface CheckOptions {
   staged?: boolean;
@@ -36,6 +36,8 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
     if (!status.fresh) findings.push({ file: bootFile, message: `${status.reason}; run \`agentstate boot\`` });
   }
   if (!options.staged && context.repo) findings.push(...historyFindings(context));
+  const planted = trackedLocalFiles(context);
+  if (planted.length) context.warn(`ignored (tracked by git, never read by agentstate): ${planted.join(', ')}; \`agentstate doctor --repair\` untracks them`);
   const lines = findings.map(format);
   return {
     data: { ok: findings.length === 0, findings, warnings: context.warnings },

@@ -103,7 +103,8 @@ function endByDigest(text: string, markers: MarkerLine[], first: MarkerLine): nu
  */
 export function spliceBlock(existing: string | undefined, block: string): string {
   if (existing === undefined || existing === '') return `${block}\n`;
-  const written = existing.includes('\r\n') ? block.replace(/\n/g, '\r\n') : block;
+  const lf = comparable(block);
+  const written = existing.includes('\r\n') ? lf.replace(/\n/g, '\r\n') : lf;
   const at = findBlock(existing);
   if (!at) {
     const separator = existing.endsWith('\n\n') || existing.endsWith('\r\n\r\n') ? '' : existing.endsWith('\n') ? '\n' : '\n\n';

@@ -34,4 +34,7 @@ export const LOCAL_FILES = {
   checkPoint: 'check-point',
   checkedSegments: 'checked-segments',
   segmentsWithoutHandoff: 'segments-without-handoff',
+  journal: 'journal',
+  identityNoted: 'identity-noted',
+  notVersionedNoted: 'not-versioned-noted',
 } as const;

@@ -31,6 +31,7 @@ describe('AGENTS.md block markers', () => {
     expect(spliceBlock(prose, block)).toBe(`${prose}\n${block}\n`);
     const crlf = `intro\r\n\r\n${block.replace(/\n/g, '\r\n')}\r\nafter\r\n`;
     expect(spliceBlock(crlf, block)).toBe(crlf);
+    expect(spliceBlock(crlf, block.replace(/\n/g, '\r\n'))).toBe(crlf);
   });
 });
 
