@@ -46,7 +46,7 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
   }
   if (mode === 'with-code' && !tx.recordPending) {
     writePending(file, paths);
-    return { status: 'off', reason: 'with-code: the state joins your next commit (`agentstate commit` records it now)' };
+    return { status: 'off', reason: 'with-code: the state joins your next commit (the pre-commit hook adds it; `agentstate commit` records it now)' };
   }
   const repo = context.repo;
   const reason = deferReason(repo);
@@ -85,6 +85,7 @@ function commitMessage(context: StateContext, command: string, tx: Transaction):
   const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
   const trailers = [
     tx.recordId ? `Agentstate-Id: ${tx.recordId}` : '',
+    `Agentstate-Command: ${command}`,
     `Agentstate-Agent: ${oneLine(context.agent())}`,
     context.session() ? `Agentstate-Session: ${oneLine(context.session() ?? '')}` : '',
   ].filter(Boolean);

@@ -4,6 +4,7 @@ import { readyTasks } from '../core/backlog.js';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
 import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
+import { bestMatches } from '../core/search-focus.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary } from './decisions-file.js';
@@ -120,7 +121,7 @@ export async function buildSnapshot(context: StateContext, options: SnapshotOpti
   const runtime = resume ? readRuntime(context) : undefined;
   if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
   const eventCount = options.full ? 1_000_000 : 10;
-  const events = !resume ? [] : match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount);
+  const events = !resume ? [] : match ? bestMatches(recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event), options.focus!, eventCount) : recentEvents(context, eventCount);
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: basename(context.repo?.root ?? context.root), ...head },

@@ -18,6 +18,8 @@ export class Transaction {
   readonly changed = new Set<string>();
   /** Records appended to logs (and task or runtime versions), for the write-ahead journal. */
   readonly records: JournalRecord[] = [];
+  /** Journal entries of earlier commands that this commit records too (their keys). */
+  readonly journalCarried: string[] = [];
   /** What each written file holds now. */
   readonly contents = new Map<string, Buffer>();
   /** Files to take out of git in this commit (absolute paths). */
