@@ -163,8 +163,12 @@ describe('CRLF line ends and a byte-order mark', () => {
     expect(cli(clone, ['resume']).stdout).toContain('a decision');
     expect(cli(clone, ['backlog', 'add', 'from windows']).code).toBe(0);
     expect(cli(clone, ['catch', 'lint', 'second']).code).toBe(0);
-    expect(cli(clone, ['check']).code).toBe(0);
+    const check2 = cli(clone, ['check']);
+    expect(check2.code, check2.stdout + check2.stderr).toBe(0);
     expect(json<{ catches: unknown[] }>(cli(clone, ['catches', '--json'])).catches).toHaveLength(2);
+    // Committed as `git add` would have: LF in the repository, nothing left over in the work tree.
+    expect(git(clone, 'show', 'HEAD:.agentstate/catch-log.tsv')).not.toContain('\r');
+    expect(git(clone, 'status', '--porcelain')).toBe('');
   });
 
   it('init upgrades the older .gitattributes lines in place (eol=lf), one line per file', () => {
