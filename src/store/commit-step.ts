@@ -137,7 +137,7 @@ function isLogPath(context: StateContext, path: string): boolean {
  * (HEAD's bytes are a prefix and the lines after them are new).
  */
 function withHeadRecords(context: StateContext, tx: Transaction, path: string, bytes: Buffer, head: HeadBlob | undefined): Buffer {
-  if (!head || tx.matchedHead.get(join(context.repo!.root, path)) === head.sha) return bytes; // HEAD's bytes plus this command's new records
+  if (!head || tx.matchedHead.get(join(context.repo!.root, path))?.sha === head.sha) return bytes; // HEAD's bytes plus this command's new records
   const sealed = [...tx.contents].filter(([file]) => context.display(file).startsWith(`${context.display(context.stateDir)}/archive/`)).map(([, content]) => content);
   const fixed = reconcileLog(head.read(), bytes, { tsv: path.endsWith('.tsv'), elsewhere: sealed });
   if (!fixed) return bytes;
