@@ -52,7 +52,12 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
   const repo = context.repo;
   const reason = deferReason(repo);
   faultPoint('before-commit');
-  if (reason || !repo) return deferred(context, reason ?? 'not inside a git repository');
+  if (!repo) {
+    // Nothing will ever record it (a later `git init` starts its own history): no promise of a commit.
+    context.warn('not versioned: this directory is not inside a git repository; the change is written to disk only');
+    return { status: 'deferred', reason: 'not inside a git repository' };
+  }
+  if (reason) return deferred(context, reason);
   if (isNotVersioned(context)) {
     writePending(file, []);
     const why = `not versioned: ${STATE_DIR}/ is git-ignored`;
