@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandOutput, CommandRun, Loader } from './command.js';
+import { redactSecrets } from './core/guards.js';
 import { AgentstateError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
@@ -95,8 +96,26 @@ async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
   if (output.human) writeOut(output.human(await styleFor(mode)));
 }
 
-function report(mode: OutputMode, error: unknown): void {
-  const expected = error instanceof AgentstateError ? error : errnoError(error);
+/**
+ * Error text goes through the secret scanner before it is shown: a value that the scanner would
+ * refuse to write (a PEM passed where an option was expected, a token in a bad `key=value`) must
+ * not reach a terminal or a CI log through an error message either. Commander's messages come
+ * here too (see `main`).
+ */
+export function scrubSecrets(text: string): string {
+  return redactSecrets(text);
+}
+
+function scrubbed<T>(error: T): T {
+  if (!(error instanceof Error)) return (typeof error === 'string' ? scrubSecrets(error) : error) as T;
+  error.message = scrubSecrets(error.message);
+  if (error instanceof AgentstateError && error.hint) Object.defineProperty(error, 'hint', { value: scrubSecrets(error.hint) });
+  return error;
+}
+
+function report(mode: OutputMode, raw: unknown): void {
+  const error = scrubbed(raw);
+  const expected = error instanceof AgentstateError ? error : scrubbed(errnoError(error));
   if (expected) {
     writeErr(`agentstate: ${expected.message}${expected.hint ? `\n  hint: ${expected.hint}` : ''}`);
     if (mode.json) writeOut(JSON.stringify({ error: { code: expected.exitCode, message: expected.message, hint: expected.hint ?? null } }, null, 2));
@@ -104,7 +123,7 @@ function report(mode: OutputMode, error: unknown): void {
     process.exitCode = expected.exitCode;
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : scrubSecrets(String(error));
   writeErr(`agentstate: unexpected error: ${message}`);
   writeErr(
     process.env.AGENTSTATE_DEBUG === '1' && error instanceof Error

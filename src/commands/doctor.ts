@@ -7,6 +7,7 @@ import { indexLockState, removeIndexLock } from '../git/index-lock.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
 import { finishAdvice, mergingOperation } from '../git/merge-state.js';
 import { openContext } from '../store/context.js';
+import { bootBlockDamage } from '../store/boot-file.js';
 import { createMissing } from '../store/init-state.js';
 import { FILES } from '../store/layout.js';
 import { LOCAL_FILES, localPath } from '../store/local.js';
@@ -51,6 +52,8 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const holder = readHolder(localPath(context, LOCAL_FILES.lock));
   const stale = staleLock(context);
   add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
+  const blockDamage = bootBlockDamage(context);
+  if (blockDamage) add('AGENTS.md block', false, `damaged: ${blockDamage}; \`agentstate doctor --repair\` or \`agentstate boot\` rebuilds it and keeps your text`);
   const plantedLocal = present ? trackedLocalFiles(context) : [];
   if (plantedLocal.length) add('tracked local files', false, `${plantedLocal.join(', ')}: tracked by git, never read by agentstate (its local files live under the git dir); \`agentstate doctor --repair\` untracks them`);
   const temps = present ? tempFiles(context) : [];
@@ -108,6 +111,7 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
       for (const created of createMissing(tx)) actions.push(`recreated missing ${created}`);
       writeDecisionIndex(tx, await readDecisionViews(context));
       tx.touchBoot();
+      if (blockDamage) actions.push(`rebuilt the AGENTS.md block (${blockDamage}); your text outside it is kept`);
       tx.describe(actions.length ? `${actions.length} repairs` : 'regenerate derived files');
     });
     if (commit.status === 'committed') actions.push(`recorded in commit ${commit.sha.slice(0, 7)}`);

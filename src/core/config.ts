@@ -3,7 +3,7 @@ export interface Config {
   schema: number;
   git: { commit: boolean | CommitMode; squash_window: string | number; sign: 'auto' | 'never' | 'always' };
   lock: { timeout_ms: number; stale_ms: number };
-  limits: { field_bytes: number };
+  limits: { field_bytes: number; attach_bytes: number };
   archive: { seal_bytes: number };
   boot: { budget: number };
   decisions: { recent: number };
@@ -15,7 +15,7 @@ export const DEFAULT_CONFIG: Config = {
   schema: 1,
   git: { commit: 'each', squash_window: '10m', sign: 'auto' },
   lock: { timeout_ms: 10_000, stale_ms: 30_000 },
-  limits: { field_bytes: 4096 },
+  limits: { field_bytes: 4096, attach_bytes: 5_242_880 },
   archive: { seal_bytes: 1_048_576 },
   boot: { budget: 1500 },
   decisions: { recent: 10 },
@@ -40,6 +40,7 @@ lock:
   stale_ms: 30000       # a lock held by another host for longer is broken (a live process on this host: never)
 limits:
   field_bytes: 4096     # a larger field is refused; use --attach FILE
+  attach_bytes: 5242880 # a larger --attach FILE is refused (5 MiB); use git LFS or a link
 archive:
   seal_bytes: 1048576   # an append-only log larger than this is sealed into archive/
 boot:
@@ -74,6 +75,18 @@ runtime:
   types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
 `;
 
+/** Texts `init` wrote before: version 0.1's, and this one before `limits.attach_bytes`. All mean the defaults. */
+const EARLIER_DEFAULT_TEXTS = [DEFAULT_CONFIG_TEXT_0_1, DEFAULT_CONFIG_TEXT.replace(/\n {2}attach_bytes: .*\n/, '\n')];
+
+/**
+ * True when config.yaml holds a default text `init` wrote (line ends and a byte-order mark as a
+ * Windows checkout may leave them): it is read without loading a YAML parser.
+ */
+export function isDefaultConfigText(text: string): boolean {
+  const plain = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  return plain === DEFAULT_CONFIG_TEXT || EARLIER_DEFAULT_TEXTS.includes(plain);
+}
+
 type Plain = Record<string, unknown>;
 const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -96,6 +109,7 @@ export function configProblem(config: Plain): string | undefined {
     ['lock.timeout_ms', isCount, 'a whole number of milliseconds'],
     ['lock.stale_ms', isCount, 'a whole number of milliseconds'],
     ['limits.field_bytes', isCount, 'a whole number of bytes'],
+    ['limits.attach_bytes', isCount, 'a whole number of bytes'],
     ['archive.seal_bytes', isCount, 'a whole number of bytes'],
     ['boot.budget', isCount, 'a whole number of tokens'],
     ['decisions.recent', isCount, 'a whole number'],

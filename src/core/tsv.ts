@@ -20,9 +20,12 @@ export function formatRow(row: CatchRow): string {
   return CATCH_COLUMNS.map((column) => escapeField(row[column])).join('\t') + '\n';
 }
 
-/** Parse one record line; undefined when it does not have the header's width. */
+/**
+ * Parse one record line; undefined when it does not have the header's width. A CR at the end is
+ * a Windows line end, not data: a CR inside a field is always written escaped (`\r`).
+ */
 export function parseRow(line: string): CatchRow | undefined {
-  const fields = line.split('\t');
+  const fields = (line.endsWith('\r') ? line.slice(0, -1) : line).split('\t');
   if (fields.length !== CATCH_COLUMNS.length) return undefined;
   const row = {} as CatchRow;
   CATCH_COLUMNS.forEach((column, i) => {

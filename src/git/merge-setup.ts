@@ -17,17 +17,22 @@ export const DRIVERS = {
 } as const;
 export type DriverName = keyof typeof DRIVERS;
 
-/** `.gitattributes` lines, relative to the project root where the file lives. */
+const LF = 'eol=lf';
+
+/**
+ * `.gitattributes` lines, relative to the project root where the file lives. State files are
+ * `eol=lf`: a Windows clone (core.autocrlf=true) checks them out as they are, not with CRLF.
+ */
 export function attributeLines(stateDir = '.agentstate'): string[] {
   return [
-    `${stateDir}/events.yaml merge=agentstate-log`,
-    `${stateDir}/decisions.yaml merge=agentstate-log`,
-    `${stateDir}/archive/*.yaml merge=agentstate-log`,
-    `${stateDir}/catch-log.tsv merge=agentstate-tsv`,
-    `${stateDir}/archive/*.tsv merge=agentstate-tsv`,
-    `${stateDir}/backlog.yaml merge=agentstate-backlog`,
-    `${stateDir}/runtime.json merge=agentstate-runtime`,
-    `${stateDir}/decisions-index.yaml merge=agentstate-derived`,
+    `${stateDir}/events.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/decisions.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/archive/*.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/catch-log.tsv merge=agentstate-tsv ${LF}`,
+    `${stateDir}/archive/*.tsv merge=agentstate-tsv ${LF}`,
+    `${stateDir}/backlog.yaml merge=agentstate-backlog ${LF}`,
+    `${stateDir}/runtime.json merge=agentstate-runtime ${LF}`,
+    `${stateDir}/decisions-index.yaml merge=agentstate-derived ${LF}`,
     // Anchored: the boot file at the project root only, never a nested pkg/web/AGENTS.md.
     '/AGENTS.md merge=agentstate-boot',
   ];

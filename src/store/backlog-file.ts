@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { fileHeader, recordLine } from '../core/line-format.js';
+import { fileHeader, recordLine, repeatedKeyIn } from '../core/line-format.js';
 import { SCHEMA_VERSION, taskSchema, type Task } from '../core/schemas.js';
 import { unreadableError } from '../errors.js';
 import { FILES } from './layout.js';
 import { localPath } from './local.js';
-import { parseRecordText } from './record-file.js';
+import { parseRecordText, repeatedKeyError } from './record-file.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -13,8 +13,8 @@ export const BACKLOG_COMMENT = 'agentstate backlog: one task per line. Change it
 export const backlogHeader = () => fileHeader(BACKLOG_COMMENT, SCHEMA_VERSION, 'items');
 
 /**
- * Read backlog.yaml strictly: a task that breaks the schema makes the file unreadable, and a
- * command then never overwrites it (SPEC 4.9). Unknown fields are kept. Read-only views (resume,
+ * Read backlog.yaml strictly: a task that breaks the schema or repeats a key makes the file
+ * unreadable, and a command then never overwrites it (SPEC 4.9). Unknown fields are kept. Read-only views (resume,
  * the boot block) skip the per-task schema check; they still refuse a file that does not parse,
  * and `check` validates it.
  *
@@ -53,6 +53,9 @@ export async function readBacklog(context: StateContext, { validate = true } = {
     const digest = digestOf(text);
     if (readChecked(context) !== digest) {
       for (const task of tasks) {
+        const raw = rawLines.get(task);
+        const key = raw === undefined ? undefined : repeatedKeyIn(raw, task);
+        if (key !== undefined) throw repeatedKeyError(display, { line: lineOf.get(task) ?? 0, key });
         const parsed = taskSchema.safeParse(task);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];

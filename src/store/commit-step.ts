@@ -7,6 +7,7 @@ import { ObjectStore, parseCommit } from '../git/objects.js';
 import { readHead } from '../git/repo.js';
 import { entryAt } from '../git/tree-edit.js';
 import { findBlock, spliceBlock } from './boot-file.js';
+import { lfBytes } from './record-file.js';
 import { faultPoint } from '../fault.js';
 import { journalCommitted } from './journal.js';
 import { reportReconciled } from './heal.js';
@@ -121,8 +122,9 @@ function commitFile(context: StateContext, tx: Transaction, path: string): Commi
   if (path === context.display(join(context.root, '.gitattributes'))) {
     return [{ path, content: (head) => Buffer.from(withAttributes(head?.read().toString('utf8'))) }];
   }
-  if (isLogPath(context, path)) return [{ path, content: (head) => withHeadRecords(context, tx, path, tx.contents.get(absolute) ?? bytes, head) }];
-  return [{ path, content: bytes }];
+  // A state file checked out with CRLF (core.autocrlf) is committed with LF, as `git add` would.
+  if (isLogPath(context, path)) return [{ path, content: (head) => withHeadRecords(context, tx, path, lfBytes(tx.contents.get(absolute) ?? bytes), head) }];
+  return [{ path, content: path.startsWith(`${context.display(context.stateDir)}/blobs/`) ? bytes : lfBytes(bytes) }];
 }
 
 function isLogPath(context: StateContext, path: string): boolean {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { userInfo } from 'node:os';
-import { COMMIT_MODES, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_CONFIG_TEXT_0_1, commitMode, configProblem, mergeConfig, type CommitMode, type Config } from '../core/config.js';
+import { COMMIT_MODES, DEFAULT_CONFIG, commitMode, configProblem, isDefaultConfigText, mergeConfig, type CommitMode, type Config } from '../core/config.js';
 import { AgentstateError, Exit, notInitialisedError, sparseCheckoutError, unreadableError } from '../errors.js';
 import { excludedBySparseCheckout, findRepo, type Repo } from '../git/repo.js';
 import { readGitSettings } from '../git/config-file.js';
@@ -143,7 +143,7 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch {
     return DEFAULT_CONFIG;
   }
-  if (text === DEFAULT_CONFIG_TEXT || text === DEFAULT_CONFIG_TEXT_0_1) return DEFAULT_CONFIG;
+  if (isDefaultConfigText(text)) return DEFAULT_CONFIG;
   const display = `${STATE_DIR}/${FILES.config}`;
   let value: unknown = parseSimpleYaml(text);
   if (value === undefined) {

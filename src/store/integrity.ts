@@ -3,6 +3,7 @@ import type { ZodType } from 'zod';
 import { configProblem, DEFAULT_CONFIG, mergeConfig, type Config } from '../core/config.js';
 import { projectDecisions } from '../core/decisions.js';
 import { overLimit, secretIn, walkStrings } from '../core/guards.js';
+import { duplicateKey } from '../core/line-format.js';
 import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
 import { anyCycle } from '../core/backlog.js';
 import { lostRecords, recordId } from '../core/append-only.js';
@@ -10,7 +11,7 @@ import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { AgentstateError } from '../errors.js';
 import { decisionIndexText, indexMatches } from './decisions-file.js';
 import { ARCHIVE_DIR, FILES } from './layout.js';
-import { parseRecordText, type RecordFile } from './record-file.js';
+import { parseRecordText, plainBytes, type RecordFile } from './record-file.js';
 import { parseYamlStrict } from './yaml-safe.js';
 
 /**
@@ -53,9 +54,14 @@ interface Family {
   schema: ZodType<unknown>;
 }
 
+const repeatedKeyMessage = (key: string) => `the record repeats the key "${key}" (a JSON reader keeps only the last value, silently); edit the line so that each key appears once`;
+
 export const format = (finding: Finding) => `${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.severity ? `${finding.severity}: ` : ''}${finding.message}`;
 
-export async function checkFiles(input: CheckInput): Promise<Finding[]> {
+export async function checkFiles(raw: CheckInput): Promise<Finding[]> {
+  // A Windows checkout (core.autocrlf) or an editor may add CRLF line ends and a BOM: not changes.
+  const plain = (files: Map<string, Buffer>) => new Map([...files].map(([path, bytes]) => [path, plainBytes(bytes)]));
+  const input: CheckInput = { ...raw, current: plain(raw.current), previous: plain(raw.previous) };
   const findings: Finding[] = [];
   const at = (name: string) => `${input.stateDir}/${name}`;
   const text = (path: string) => input.current.get(path)?.toString('utf8');
@@ -108,7 +114,7 @@ function familyPaths(files: Map<string, Buffer>, stateDir: string, active: strin
 }
 
 async function parseFamilyFile(family: Family, path: string, text: string): Promise<RecordFile> {
-  if (family.kind === 'yaml') return parseRecordText(text, family.listKey!, path);
+  if (family.kind === 'yaml') return parseRecordText(text, family.listKey!, path, { duplicates: true });
   const lines = text.split('\n');
   const tail = lines.pop() ?? '';
   if (lines[0] !== undefined && `${lines[0]}\n` !== CATCH_HEADER) {
@@ -159,6 +165,7 @@ async function checkLog(input: CheckInput, family: Family, config: Config, findi
     }
     const before = findings.length;
     if (file.torn) findings.push({ file: path, line: file.torn.line, message: 'incomplete last record (a crashed write); `agentstate doctor --repair` sets it aside' });
+    for (const { line, key } of file.repeated ?? []) findings.push({ file: path, line, message: repeatedKeyMessage(key) });
     const lines = text.split('\n');
     for (const { value, line } of file.records) {
       const parsed = family.schema.safeParse(value);
@@ -195,7 +202,7 @@ function checkContent(value: Rec, file: string, line: number | undefined, config
     if (rule) findings.push({ file, line, message: `${field} looks like a secret (${rule})` });
     if (overLimit(text, limit)) findings.push({ file, line, message: `${field} is ${Buffer.byteLength(text)} bytes, over the ${limit}-byte limit` });
     return false;
-  });
+  }, '', true);
 }
 
 /** No record changed or removed since the previous version; sealed segments never change. */
@@ -262,12 +269,13 @@ async function checkBacklog(text: string | undefined, file: string, config: Conf
   if (text === undefined) return;
   let parsed: RecordFile;
   try {
-    parsed = await parseRecordText(text, 'items', file);
+    parsed = await parseRecordText(text, 'items', file, { duplicates: true });
   } catch (error) {
     findings.push({ file, message: (error as Error).message.replace(`${file}: `, '') });
     return;
   }
   if (parsed.torn) findings.push({ file, line: parsed.torn.line, message: 'incomplete last task' });
+  for (const { line, key } of parsed.repeated ?? []) findings.push({ file, line, message: repeatedKeyMessage(key) });
   const ids = new Map<string, number>();
   const tasks: Array<{ value: Rec; line: number }> = [];
   for (const { value, line } of parsed.records) {
@@ -312,6 +320,8 @@ function checkRuntime(text: string | undefined, file: string, findings: Finding[
     findings.push({ file, message: 'not valid JSON' });
     return;
   }
+  const repeated = duplicateKey(text);
+  if (repeated) findings.push({ file, line: text.slice(0, repeated.offset).split('\n').length, message: repeatedKeyMessage(repeated.key) });
   const parsed = runtimeSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -9,7 +9,7 @@ import { onceDuplicates, onceOwners } from '../core/once.js';
 import { CATCH_HEADER, formatRow, parseRow, type CatchRow } from '../core/tsv.js';
 import { unreadableError } from '../errors.js';
 import { ARCHIVE_DIR, FILES, LOGS, type LogName } from './layout.js';
-import { parseRecordText, readRecordFile, type Located } from './record-file.js';
+import { parseRecordText, readRecordFile, withoutBom, type Located } from './record-file.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -196,9 +196,9 @@ export function readCatches(context: StateContext): CatchRead {
   for (const file of [...archiveSegments(context, FILES.catches), context.path(FILES.catches)]) {
     if (!existsSync(file)) continue;
     const display = context.display(file);
-    const lines = readFileSync(file, 'utf8').split('\n');
+    const lines = withoutBom(readFileSync(file, 'utf8')).split('\n');
     const tail = lines.pop() ?? '';
-    if (lines[0] !== undefined && lines[0] + '\n' !== CATCH_HEADER) {
+    if (lines[0] !== undefined && lines[0].replace(/\r$/, '') + '\n' !== CATCH_HEADER) {
       throw unreadableError(display, 1, `the header must be: ${CATCH_HEADER.trim().replace(/\t/g, '<TAB>')}`);
     }
     lines.slice(1).forEach((line, i) => {

@@ -30,7 +30,7 @@ export async function migrateFiles(tx: Transaction): Promise<string[]> {
     const path = context.path(spec.file);
     if (!existsSync(path)) continue;
     const display = context.display(path);
-    const read = await readRecordFile(path, spec.listKey, display);
+    const read = await readRecordFile(path, spec.listKey, display, { duplicates: true });
     if ((read.schema ?? LATEST) >= SCHEMA_VERSION && !read.slow) continue;
     const records = read.records.map(({ value, line }) => {
       const upgraded = spec.upgrade(value, read.schema ?? 0);

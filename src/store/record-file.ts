@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseRecordLine } from '../core/line-format.js';
-import { unreadableError } from '../errors.js';
+import { parseRecordLine, repeatedKeyIn } from '../core/line-format.js';
+import { AgentstateError, Exit, unreadableError } from '../errors.js';
 import { parseYamlStrict } from './yaml-safe.js';
 
 export interface Located<T> {
@@ -15,6 +15,34 @@ export interface RecordFile {
   torn?: { line: number; text: string };
   /** True when the file was not in the one-record-per-line form and went through the YAML parser. */
   slow: boolean;
+  /** With `duplicates`: record lines that repeat a key (JSON.parse kept the last value). */
+  repeated?: Array<{ line: number; key: string }>;
+}
+
+export interface ParseOptions {
+  /** Look for record lines that repeat a key (check, and commands that rewrite the file). */
+  duplicates?: boolean;
+}
+
+/** A state file as git may leave it on Windows: a byte-order mark and CRLF line ends are not content. */
+export const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The bytes without a leading UTF-8 byte-order mark and with CRLF line ends made LF; the same
+ * buffer when there is neither (the common case costs one byte search). Records escape every CR
+ * they hold, so a raw CR before a newline is always a line end a checkout added.
+ */
+/** CRLF line ends made LF, as git's own conversion (core.autocrlf, eol=lf) does on `git add`. */
+export function lfBytes(bytes: Buffer): Buffer {
+  return bytes.indexOf(0x0d) < 0 ? bytes : Buffer.from(bytes.toString('utf8').replace(/\r\n/g, '\n'), 'utf8');
+}
+
+export function plainBytes(bytes: Buffer): Buffer {
+  const bom = bytes.subarray(0, 3).equals(BOM);
+  if (!bom && bytes.indexOf(0x0d) < 0) return bytes;
+  return Buffer.from(bytes.toString('utf8', bom ? 3 : 0).replace(/\r\n/g, '\n'), 'utf8');
 }
 
 const SCHEMA_LINE = /^schema:\s*(\d+)\s*$/;
@@ -23,20 +51,34 @@ const SCHEMA_LINE = /^schema:\s*(\d+)\s*$/;
  * Read a YAML record file: fast line-by-line for the canonical one-record-per-line form, with a
  * strict YAML parse for a file a person edited into any other valid YAML.
  */
-export async function readRecordFile(path: string, listKey: string, displayName: string): Promise<RecordFile> {
+export async function readRecordFile(path: string, listKey: string, displayName: string, options: ParseOptions = {}): Promise<RecordFile> {
   const text = readFileSync(path, 'utf8');
-  return parseRecordText(text, listKey, displayName);
+  const file = await parseRecordText(text, listKey, displayName, options);
+  const repeated = file.repeated?.[0];
+  if (repeated) throw repeatedKeyError(displayName, repeated);
+  return file;
 }
 
-export async function parseRecordText(text: string, listKey: string, displayName: string): Promise<RecordFile> {
-  return parseFast(text, listKey) ?? parseSlow(text, listKey, displayName);
+/** A command never rewrites a file holding a record that JSON reads as something else than it says. */
+export function repeatedKeyError(displayName: string, repeated: { line: number; key: string }): AgentstateError {
+  return new AgentstateError(
+    Exit.failure,
+    `${displayName}:${repeated.line}: the record repeats the key "${repeated.key}" (a JSON reader keeps only the last value, silently)`,
+    'the file was left as it is; edit that line so that each key appears once, then run `agentstate check`',
+  );
+}
+
+export async function parseRecordText(text: string, listKey: string, displayName: string, options: ParseOptions = {}): Promise<RecordFile> {
+  const plain = withoutBom(text);
+  return parseFast(plain, listKey, options) ?? parseSlow(plain, listKey, displayName);
 }
 
 /** The fast path; undefined when a line is not of the canonical form. */
-export function parseFast(text: string, listKey: string): RecordFile | undefined {
+export function parseFast(text: string, listKey: string, options: ParseOptions = {}): RecordFile | undefined {
   const lines = text.split('\n');
-  const tail = lines.pop() ?? '';
+  const tail = (lines.pop() ?? '').replace(/\r$/, '');
   const records: RecordFile['records'] = [];
+  let repeated: RecordFile['repeated'];
   let schema: number | undefined;
   const listLine = `${listKey}:`;
   for (let i = 0; i < lines.length; i++) {
@@ -44,17 +86,22 @@ export function parseFast(text: string, listKey: string): RecordFile | undefined
     const parsed = parseRecordLine(line);
     if (parsed.kind === 'record') {
       records.push({ value: parsed.value, line: i + 1 });
+      const key = options.duplicates ? repeatedKeyIn(line, parsed.value) : undefined;
+      if (key !== undefined) (repeated ??= []).push({ line: i + 1, key });
     } else if (parsed.kind === 'other') {
       const schemaMatch = SCHEMA_LINE.exec(line);
       if (schemaMatch) schema = Number(schemaMatch[1]);
       else if (line.trimEnd() !== listLine && line.trimEnd() !== `${listLine} []`) return undefined;
     }
   }
-  const result: RecordFile = { schema, records, slow: false };
+  const result: RecordFile = { schema, records, slow: false, ...(repeated ? { repeated } : {}) };
   if (tail.trim() !== '') {
     const parsed = parseRecordLine(tail);
-    if (parsed.kind === 'record') records.push({ value: parsed.value, line: lines.length + 1 });
-    else result.torn = { line: lines.length + 1, text: tail };
+    if (parsed.kind === 'record') {
+      records.push({ value: parsed.value, line: lines.length + 1 });
+      const key = options.duplicates ? repeatedKeyIn(tail, parsed.value) : undefined;
+      if (key !== undefined) (result.repeated ??= []).push({ line: lines.length + 1, key });
+    } else result.torn = { line: lines.length + 1, text: tail };
   }
   return result;
 }

@@ -5,7 +5,7 @@ import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { setAside } from './durable.js';
 import { ARCHIVE_DIR, FILES, LOCKS_DIR } from './layout.js';
-import { parseRecordText } from './record-file.js';
+import { parseRecordText, withoutBom } from './record-file.js';
 import { parseYamlStrict } from './yaml-safe.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
@@ -78,7 +78,7 @@ async function mutableProblem(path: string, name: string): Promise<{ problem?: s
  * hand-edited block-style YAML log is not garbage: it goes through the YAML parser instead.
  */
 function splitLog(text: string, kind: Kind): { keep: string[]; garbage: number[]; torn: boolean } {
-  const lines = text.split('\n');
+  const lines = withoutBom(text).replace(/\r\n/g, '\n').split('\n');
   const tail = lines.pop() ?? '';
   const keep: string[] = [];
   const garbage: number[] = [];

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { upgradeRuntime } from '../core/migrations.js';
 import { runtimeSchema, SCHEMA_VERSION, type Runtime } from '../core/schemas.js';
+import { duplicateKey } from '../core/line-format.js';
 import { unreadableError } from '../errors.js';
+import { repeatedKeyError, withoutBom } from './record-file.js';
 import { FILES } from './layout.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
@@ -12,7 +14,7 @@ export function readRuntime(context: StateContext): Runtime {
   const path = context.path(FILES.runtime);
   if (!existsSync(path)) return emptyRuntime();
   const display = context.display(path);
-  const text = readFileSync(path, 'utf8');
+  const text = withoutBom(readFileSync(path, 'utf8'));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -21,6 +23,8 @@ export function readRuntime(context: StateContext): Runtime {
     const line = position ? text.slice(0, Number(position)).split('\n').length : undefined;
     throw unreadableError(display, line, 'not valid JSON');
   }
+  const repeated = duplicateKey(text);
+  if (repeated) throw repeatedKeyError(display, { line: text.slice(0, repeated.offset).split('\n').length, key: repeated.key });
   const parsed = runtimeSchema.safeParse(value && typeof value === 'object' ? upgradeRuntime(value as Record<string, unknown>) : value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

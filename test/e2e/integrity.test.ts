@@ -35,7 +35,7 @@ describe('check', () => {
     ['an invalid record', (dir: string) => appendFileSync(join(dir, EVENTS), '- {"id":"ev-bad","at":"yesterday","type":"x","agent":"a"}\n'), /events\.yaml:7: id: must be an id/],
     ['a dangling outcome', (dir: string) => appendFileSync(join(dir, '.agentstate/decisions.yaml'), '- {"id":"d-0000000001","at":"2026-01-01T00:00:00.000Z","kind":"outcome","decision":"d-9999999999","status":"done","agent":"a"}\n'), /names unknown decision d-9999999999/],
     ['an unknown dependency', (dir: string) => writeFileSync(join(dir, BACKLOG), read(dir, BACKLOG).replace('"priority":"P2"', '"priority":"P2","depends_on":["t-0000000000"]')), /depends on unknown task t-0000000000/],
-    ['a secret written by hand', (dir: string) => appendFileSync(join(dir, EVENTS), `- {"id":"ev-0000000009","at":"2026-01-01T00:00:00.000Z","type":"note","agent":"a","summary":"token ghp_${'x'.repeat(36)}"}\n`), /summary looks like a secret \(GitHub token\)/],
+    ['a secret written by hand', (dir: string) => appendFileSync(join(dir, EVENTS), `- {"id":"ev-0000000009","at":"2026-01-01T00:00:00.000Z","type":"note","agent":"a","summary":"token ${['gh', 'p_', 'R8x2Lq9ZtW4mNc7VbK1sD3fH6jP0yA5eUoGi'].join('')}"}\n`), /summary looks like a secret \(github-pat\)/],
   ])('flags %s', (_, damage, message) => {
     const dir = seeded();
     damage(dir);
@@ -78,11 +78,11 @@ describe('check', () => {
 describe('secrets, sizes and attachments', () => {
   it('a GitHub-token-looking string is refused and appears in no file and no git object', () => {
     const dir = stateRepo();
-    const token = `ghp_${'Q7'.repeat(18)}`;
+    const token = ['gh', 'p_', 'Q7x2Lq9ZtW4mNc7VbK1sD3fH6jP0yA5eUoGi'].join('');
     for (const args of [['log', `deploy with ${token}`], ['decide', 'x', '--why', token], ['catch', 'scan', token], ['backlog', 'add', token], ['state', 'set', `token=${token}`]]) {
       const run = cli(dir, args);
       expect(run.code, args.join(' ')).toBe(2);
-      expect(run.stderr).toMatch(/looks like a secret \(GitHub token\)/);
+      expect(run.stderr).toMatch(/looks like a secret \(github-pat\)/);
       expect(run.stderr).not.toContain(token);
     }
     const grep = spawnSync('grep', ['-r', token, '.'], { cwd: dir });
