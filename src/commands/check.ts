@@ -56,7 +56,7 @@ function historyFindings(context: StateContext): Finding[] {
   if (!head) return [];
   const pointFile = localPath(context, LOCAL_FILES.checkPoint);
   const from = existsSync(pointFile) ? readFileSync(pointFile, 'utf8').trim() : undefined;
-  const logs = [FILES.events, FILES.decisions, FILES.catches].map((name) => context.display(context.path(name)));
+  const logs = [FILES.events, FILES.decisions, FILES.catches, FILES.learnings].map((name) => context.display(context.path(name)));
   const found = from && from !== head ? (rewrittenSince(repo.root, from, { logs, archive: context.display(context.path('archive')) }) ?? []) : [];
   if (found.length === 0 && existsSync(localDir(context))) writeFileSync(pointFile, `${head}\n`);
   return found.map((finding) => ({ file: finding.file, message: `commit ${finding.commit.slice(0, 7)} changed or removed record ${finding.id} (append-only)` }));

@@ -1,7 +1,10 @@
 import type { CommandRun } from '../command.js';
+import type { DecisionView } from '../core/decisions.js';
+import { describeExpectation } from '../core/expectations.js';
 import { openContext } from '../store/context.js';
 import { readDecisionViews } from '../store/decisions-file.js';
-import { table } from '../output.js';
+import { attachChecks } from '../store/expectations.js';
+import { table, type Style } from '../output.js';
 import { age } from './shared.js';
 
 export interface DecisionsOptions {
@@ -11,7 +14,11 @@ export interface DecisionsOptions {
   tag?: string;
 }
 
-/** `agentstate decisions`: the projection of the chain, each decision with its status. Default: open and standing. */
+/**
+ * `agentstate decisions`: the projection of the chain, each decision with its status. Default: open
+ * and standing. An open decision with expectations (`decide --expect`) is checked against the
+ * repository, with the evidence; the agent records the outcome, never this command.
+ */
 export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   const views = await readDecisionViews(context);
@@ -20,9 +27,9 @@ export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) =>
     : options.open || options.standing
       ? (status: string) => (options.open === true && status === 'open') || (options.standing === true && status === 'standing')
       : (status: string) => status === 'open' || status === 'standing';
-  const decisions = views
-    .filter((view) => wanted(view.status) && (!options.tag || view.tags.includes(options.tag)))
-    .map((view) => ({ ...view, age: age(view.at) }));
+  const shown = views.filter((view) => wanted(view.status) && (!options.tag || view.tags.includes(options.tag)));
+  attachChecks(context, shown);
+  const decisions = shown.map((view) => ({ ...view, age: age(view.at) }));
   return {
     data: { decisions, count: decisions.length, warnings: context.warnings },
     warnings: context.warnings,
@@ -30,18 +37,31 @@ export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) =>
     human: (style) =>
       decisions.length === 0
         ? 'no decisions match'
-        : table(
-            [
-              ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY'],
-              ...decisions.map((view) => [
-                view.id,
-                view.status === 'open' ? style.yellow(view.status) : view.status,
-                view.age,
-                view.title,
-                style.dim(view.closed?.note ?? view.why),
-              ]),
-            ],
-            style,
-          ),
+        : [
+            table(
+              [
+                ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY'],
+                ...decisions.map((view) => [
+                  view.id,
+                  view.status === 'open' ? style.yellow(view.check ? `open, ${view.check.verdict.replace('-', ' ')}` : view.status) : view.status,
+                  view.age,
+                  view.title,
+                  style.dim(view.closed?.note ?? view.why),
+                ]),
+              ],
+              style,
+            ),
+            ...decisions.filter((view) => view.check).map((view) => evidence(view, style)),
+          ].join('\n\n'),
   };
 };
+
+function evidence(view: DecisionView, style: Style): string {
+  const check = view.check!;
+  const head = `${view.id} ${check.verdict === 'looks-done' ? style.green(check.label) : check.label}: ${view.title}`;
+  const lines = check.results.map(
+    (result) =>
+      `  ${result.met ? style.green('met    ') : style.red('not met')} ${describeExpectation(result.expect)}${style.dim(` — ${result.evidence ?? result.reason ?? ''}`)}`,
+  );
+  return [head, ...lines].join('\n');
+}

@@ -86,7 +86,7 @@ async function mergeBootFile(base: string, ours: string, theirs: string, path: s
   let block = findBlock(ours)?.block ?? findBlock(theirs)?.block ?? '';
   if (sources) {
     const config = await loadConfig(join(repoRoot, stateDir, FILES.config));
-    block = blockFor(render(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff), { mode: 'boot', budgetTokens: config.boot.budget }).text);
+    block = blockFor(render(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff, sources.learnings), { mode: 'boot', budgetTokens: config.boot.budget }).text);
   }
   const files = [ours, base, theirs].map(strip);
   const merged = mergeText(files[0]!, files[1]!, files[2]!);

@@ -1,8 +1,10 @@
 import type { CommandRun } from '../command.js';
+import type { DecisionView } from '../core/decisions.js';
 import { render } from '../core/briefing.js';
 import { usageError } from '../errors.js';
 import { bootStatus } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
+import { attachChecks } from '../store/expectations.js';
 import { buildSnapshot } from '../store/snapshot.js';
 import { stateCommitsSince, verifyState } from '../store/warnings.js';
 import { parseCount } from './shared.js';
@@ -29,12 +31,13 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   const snapshot = options.focus ? await buildSnapshot(context, { mode: 'resume', full: options.full === true, focus: options.focus }) : full;
   const boot = await bootStatus(context, full);
   snapshot.warnings = verifyState(context, full, boot.fresh ? undefined : boot.reason);
+  attachChecks(context, snapshot.openDecisions);
   if (full.handoff) {
     const since = stateCommitsSince(context, full.handoff.at);
     if (since !== undefined) snapshot.commitsSinceHandoff = since;
   }
   const rendered = render(snapshot, { mode: 'resume', ...(budget !== undefined && !options.full ? { budgetTokens: budget } : {}) });
-  const gate = options.check ? gateProblems(snapshot.openDecisions.length, snapshot.warnings) : [];
+  const gate = options.check ? [...gateProblems(snapshot.openDecisions.length, snapshot.warnings), ...looksDone(snapshot.openDecisions)] : [];
   const exitCode = options.check && gate.length > 0 ? 1 : 0;
   const data = { ...snapshot, cut: rendered.cut, ...(options.check ? { check: { ok: exitCode === 0, problems: gate } } : {}) };
   return {
@@ -45,6 +48,13 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     quiet: options.check ? '' : rendered.text,
   };
 };
+
+/** Open decisions whose expectations are all met: the work seems to have happened; the agent verifies and records it. */
+function looksDone(views: DecisionView[]): string[] {
+  return views
+    .filter((view) => view.check?.verdict === 'looks-done')
+    .map((view) => `${view.id} ${view.check!.label} (\`agentstate outcome ${view.id} done\`): ${view.title}`);
+}
 
 function gateProblems(openDecisions: number, warnings: string[]): string[] {
   return [...(openDecisions ? [`${openDecisions} open decision(s) without an outcome`] : []), ...warnings];

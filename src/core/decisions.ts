@@ -1,3 +1,5 @@
+import { expectationsOf, type DecisionCheck, type Expectation } from './expectations.js';
+
 /**
  * The decision chain is event-sourced: decisions.yaml holds decisions, outcomes and revocations;
  * the current state of each decision is a projection of that chain.
@@ -14,6 +16,10 @@ export interface DecisionView {
   standing: boolean;
   tags: string[];
   status: DecisionStatus;
+  /** What would be true once the action is done (`decide --expect`). */
+  expect?: Expectation[];
+  /** Those expectations checked against the repository (resume, decisions); never stored. */
+  check?: DecisionCheck;
   closed?: { at: string; agent: string; status: string; note?: string; why?: string; id: string };
 }
 
@@ -36,6 +42,7 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
         standing: record.standing === true,
         tags: Array.isArray(record.tags) ? record.tags.filter((t): t is string => typeof t === 'string') : [],
         status: record.standing === true ? 'standing' : 'open',
+        ...(Array.isArray(record.expect) && record.expect.length ? { expect: expectationsOf(record.expect) } : {}),
       });
     }
   }
@@ -70,6 +77,7 @@ export function indexEntry(view: DecisionView) {
     standing: view.standing,
     ...(view.tags.length ? { tags: view.tags } : {}),
     status: view.status,
+    ...(view.expect?.length ? { expect: view.expect } : {}),
   };
 }
 
@@ -95,5 +103,6 @@ export function viewOfEntry(entry: Record<string, unknown>): DecisionView {
     standing: entry.standing === true,
     tags: Array.isArray(entry.tags) ? entry.tags.filter((t): t is string => typeof t === 'string') : [],
     status: String(entry.status ?? 'open') as DecisionStatus,
+    ...(Array.isArray(entry.expect) && entry.expect.length ? { expect: expectationsOf(entry.expect) } : {}),
   };
 }

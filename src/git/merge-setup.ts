@@ -23,6 +23,7 @@ export function attributeLines(stateDir = '.agentstate'): string[] {
   return [
     `${stateDir}/events.yaml merge=agentstate-log`,
     `${stateDir}/decisions.yaml merge=agentstate-log`,
+    `${stateDir}/learnings.yaml merge=agentstate-log`,
     `${stateDir}/archive/*.yaml merge=agentstate-log`,
     `${stateDir}/catch-log.tsv merge=agentstate-tsv`,
     `${stateDir}/archive/*.tsv merge=agentstate-tsv`,

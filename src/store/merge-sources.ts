@@ -1,4 +1,5 @@
 import { projectDecisions, type DecisionView } from '../core/decisions.js';
+import { projectLearnings, type LearningView } from '../core/learnings.js';
 import { taskSchema, type Task } from '../core/schemas.js';
 import type { Handoff } from '../core/briefing.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ export interface MergedSources {
   decisionBytes: number;
   tasks: Task[];
   handoff?: Handoff;
+  learnings: LearningView[];
 }
 
 type Rec = Record<string, unknown>;
@@ -83,6 +85,7 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
   const lastHandoff = [...events].reverse().find((event) => event.type === 'handoff');
   const backlog = await mergeBacklogText(text(trees.base, FILES.backlog), text(trees.ours, FILES.backlog), text(trees.theirs, FILES.backlog));
   const tasks = (await parseRecordText(backlog, 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
-  return { decisions, decisionBytes: chain.bytes, tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
+  const learnings = projectLearnings((await family(LOGS.learnings.file, LOGS.learnings.listKey)).records);
+  return { decisions, decisionBytes: chain.bytes, tasks, learnings, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
 }
 

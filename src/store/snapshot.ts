@@ -3,10 +3,12 @@ import { basename } from 'node:path';
 import { readyTasks } from '../core/backlog.js';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
-import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
+import { BOOT_LEARNINGS, focusMatcher, RESUME_LEARNINGS, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
+import { rankLearnings, type LearningView } from '../core/learnings.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary } from './decisions-file.js';
+import { readLearningViews } from './learnings-file.js';
 import { archiveSegments, logPath } from './logs.js';
 import { LOGS } from './layout.js';
 import { LOCAL_FILES, localDir, localPath } from './local.js';
@@ -93,7 +95,8 @@ export interface SnapshotOptions {
 const FOCUS_EVENT_WINDOW = 10_000;
 
 /** What the AGENTS.md block shows, from records already in memory (the merge driver has no files). */
-export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined): Snapshot {
+export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined, learnings: LearningView[] = []): Snapshot {
+  const top = rankLearnings(learnings).slice(0, BOOT_LEARNINGS);
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: '' },
@@ -104,6 +107,7 @@ export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Ha
     recentDecisions: [],
     recentEvents: [],
     warnings: [],
+    ...(top.length ? { learnings: top } : {}),
   };
 }
 
@@ -121,6 +125,7 @@ export async function buildSnapshot(context: StateContext, options: SnapshotOpti
   if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
   const eventCount = options.full ? 1_000_000 : 10;
   const events = !resume ? [] : match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount);
+  const learnings = rankLearnings(await readLearningViews(context), options.focus).slice(0, limit(resume ? RESUME_LEARNINGS : BOOT_LEARNINGS));
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: basename(context.repo?.root ?? context.root), ...head },
@@ -134,5 +139,6 @@ export async function buildSnapshot(context: StateContext, options: SnapshotOpti
     recentDecisions: resume ? closed : [],
     recentEvents: events.map(toEventView),
     warnings: [],
+    ...(learnings.length ? { learnings } : {}),
   };
 }
