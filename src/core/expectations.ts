@@ -114,6 +114,36 @@ export interface CommitInfo {
 }
 
 const OWN_COMMIT = /^agentstate: /;
+const RECORD_TRAILER = /^Agentstate-Id: (\S+)$/m;
+
+/** Commits indexed once for all decisions: by sha, by the record id in agentstate's trailer. */
+export interface CommitIndex {
+  bySha: Map<string, CommitInfo>;
+  children: Map<string, string[]>;
+  byRecord: Map<string, CommitInfo>;
+  /** The commits that are not agentstate's own (a record is not the work). */
+  work: CommitInfo[];
+}
+
+export function indexCommits(commits: CommitInfo[]): CommitIndex {
+  const byRecord = new Map<string, CommitInfo>();
+  const children = new Map<string, string[]>();
+  const work: CommitInfo[] = [];
+  for (const commit of commits) {
+    for (const parent of commit.parents) {
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(commit.sha);
+      else children.set(parent, [commit.sha]);
+    }
+    if (!OWN_COMMIT.test(commit.message)) {
+      work.push(commit);
+      continue;
+    }
+    const id = RECORD_TRAILER.exec(commit.message)?.[1];
+    if (id && !byRecord.has(id)) byRecord.set(id, commit);
+  }
+  return { bySha: new Map(commits.map((commit) => [commit.sha, commit])), children, byRecord, work };
+}
 
 /**
  * The commits that count as made after a decision: never the decision's own commit or one of its
@@ -121,52 +151,29 @@ const OWN_COMMIT = /^agentstate: /;
  * descendant of the decision's commit, or a commit whose time is after the decision's. Git times
  * have whole seconds: a commit in the decision's own second counts only as a descendant.
  */
-export function commitsAfter(decision: { id: string; at: string }, commits: CommitInfo[]): CommitInfo[] {
-  const bySha = new Map(commits.map((commit) => [commit.sha, commit]));
-  const trailer = new RegExp(`^Agentstate-Id: ${decision.id}$`, 'm');
-  const own = commits.find((commit) => trailer.test(commit.message));
-  const before = new Set<string>();
-  if (own) {
-    const queue = [...own.parents];
-    for (let sha = queue.pop(); sha !== undefined; sha = queue.pop()) {
-      if (before.has(sha)) continue;
-      before.add(sha);
-      queue.push(...(bySha.get(sha)?.parents ?? []));
-    }
-  }
-  const descends = descendantsOf(own?.sha, bySha);
-  const isDescendant = (sha: string) => descends.has(sha);
+export function commitsAfter(decision: { id: string; at: string }, commits: CommitInfo[] | CommitIndex): CommitInfo[] {
+  const index = Array.isArray(commits) ? indexCommits(commits) : commits;
+  const own = index.byRecord.get(decision.id);
   const at = Date.parse(decision.at);
-  return commits.filter(
-    (commit) => commit !== own && !before.has(commit.sha) && !OWN_COMMIT.test(commit.message) && (isDescendant(commit.sha) || commit.time > at),
-  );
+  if (!own) return index.work.filter((commit) => commit.time > at);
+  const descends = reach(index.children.get(own.sha) ?? [], (sha) => index.children.get(sha));
+  // A later time on a commit that does not descend from the decision: unless it is an ancestor
+  // (a clock running ahead), it was made after. Only then is the ancestry walked.
+  const late = index.work.filter((commit) => commit.time > at && !descends.has(commit.sha));
+  const before = late.length ? reach(own.parents, (sha) => index.bySha.get(sha)?.parents) : new Set<string>();
+  return index.work.filter((commit) => descends.has(commit.sha) || (commit.time > at && !before.has(commit.sha)));
 }
 
-/** The commits (among those given) that have `root` as an ancestor; iterative, for long histories. */
-function descendantsOf(root: string | undefined, bySha: Map<string, CommitInfo>): Set<string> {
-  const result = new Set<string>();
-  if (!root) return result;
-  const decided = new Map<string, boolean>([[root, true]]);
-  for (const start of bySha.keys()) {
-    const stack = [start];
-    while (stack.length) {
-      const sha = stack[stack.length - 1]!;
-      if (decided.has(sha)) {
-        stack.pop();
-        continue;
-      }
-      const parents = bySha.get(sha)?.parents ?? [];
-      const pending = parents.filter((parent) => !decided.has(parent) && bySha.has(parent));
-      if (pending.length) {
-        stack.push(...pending);
-        continue;
-      }
-      decided.set(sha, parents.some((parent) => decided.get(parent) === true));
-      stack.pop();
-    }
+/** Every commit reachable from `start` by `next` (parents: ancestors; children: descendants). Iterative, for long histories. */
+function reach(start: string[], next: (sha: string) => string[] | undefined): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...start];
+  for (let sha = queue.pop(); sha !== undefined; sha = queue.pop()) {
+    if (seen.has(sha)) continue;
+    seen.add(sha);
+    for (const other of next(sha) ?? []) if (!seen.has(other)) queue.push(other);
   }
-  for (const [sha, descends] of decided) if (descends && sha !== root) result.add(sha);
-  return result;
+  return seen;
 }
 
 /** The newest commit after the decision whose message contains the text (case-insensitive). */

@@ -4,12 +4,12 @@ import type { DecisionView } from '../core/decisions.js';
 import { getPath, parseKey } from '../core/dotted.js';
 import {
   commitsAfter,
+  indexCommits,
   matchingCommit,
   pathProblem,
   stateResult,
   verdictOf,
   expectationProblem,
-  type CommitInfo,
   type DecisionCheck,
   type Expectation,
   type ExpectationResult,
@@ -77,7 +77,7 @@ export function checkDecisions(context: StateContext, views: DecisionView[]): Ma
   const withCommits = open.filter((view) => view.expect!.some((expect) => expect.kind === 'commit'));
   const earliest = Math.min(...withCommits.map((view) => Date.parse(view.at) || 0));
   // A day of slack: the decision's own commit and its parents, on a clock a little behind ours.
-  const commits: CommitInfo[] = root && withCommits.length ? commitsSince(root, earliest - DAY_MS) : [];
+  const commits = indexCommits(root && withCommits.length ? commitsSince(root, earliest - DAY_MS) : []);
   const branches = all.filter((expect) => expect.kind === 'branch' && !expectationProblem('branch', expect.value)).map((expect) => expect.value);
   const refs = root ? refsNamed(root, [...new Set(branches)]) : new Map();
   let runtime: { fields: Record<string, unknown> } | { problem: string } | undefined;
