@@ -10,11 +10,12 @@ import {
   stateResult,
   verdictOf,
   expectationProblem,
+  type CommitInfo,
   type DecisionCheck,
   type Expectation,
   type ExpectationResult,
 } from '../core/expectations.js';
-import { commitsSince, refsNamed } from '../git/evidence.js';
+import { commitsSince, refsNamed, type RefInfo } from '../git/evidence.js';
 import { readRuntime } from './runtime-file.js';
 import type { StateContext } from './context.js';
 
@@ -67,59 +68,69 @@ export function expectationRefusal(context: StateContext, expect: Expectation): 
   return 'problem' in confined ? confined.problem : undefined;
 }
 
+/** What the checks look at, read once for all decisions. */
+interface Sources {
+  root?: string;
+  refs: Map<string, RefInfo>;
+  runtime: () => { fields: Record<string, unknown> } | { problem: string };
+}
+
 /** Check the expectations of the open decisions that have some; keyed by decision id. */
 export function checkDecisions(context: StateContext, views: DecisionView[]): Map<string, DecisionCheck> {
   const open = views.filter((view) => view.status === 'open' && view.expect?.length);
   const checks = new Map<string, DecisionCheck>();
   if (open.length === 0) return checks;
-  const all = open.flatMap((view) => view.expect!);
   const root = context.repo?.root;
   const withCommits = open.filter((view) => view.expect!.some((expect) => expect.kind === 'commit'));
   const earliest = Math.min(...withCommits.map((view) => Date.parse(view.at) || 0));
   // A day of slack: the decision's own commit and its parents, on a clock a little behind ours.
   const commits = indexCommits(root && withCommits.length ? commitsSince(root, earliest - DAY_MS) : []);
-  const branches = all.filter((expect) => expect.kind === 'branch' && !expectationProblem('branch', expect.value)).map((expect) => expect.value);
-  const refs = root ? refsNamed(root, [...new Set(branches)]) : new Map();
-  let runtime: { fields: Record<string, unknown> } | { problem: string } | undefined;
-  const readFields = () => {
-    try {
-      runtime ??= { fields: readRuntime(context).fields };
-    } catch (error) {
-      runtime = { problem: (error as Error).message };
-    }
-    return runtime;
+  const branches = open.flatMap((view) => view.expect!).filter((expect) => expect.kind === 'branch' && !expectationProblem('branch', expect.value));
+  let runtime: ReturnType<Sources['runtime']> | undefined;
+  const sources: Sources = {
+    ...(root ? { root } : {}),
+    refs: root ? refsNamed(root, [...new Set(branches.map((expect) => expect.value))]) : new Map(),
+    runtime: () => {
+      try {
+        runtime ??= { fields: readRuntime(context).fields };
+      } catch (error) {
+        runtime = { problem: (error as Error).message };
+      }
+      return runtime;
+    },
   };
   for (const view of open) {
-    const after = view.expect!.some((expect) => expect.kind === 'commit') ? commitsAfter(view, commits) : [];
-    const results = view.expect!.map((expect): ExpectationResult => {
-      const problem = expectationProblem(expect.kind, expect.value);
-      if (problem) return { expect, met: false, reason: `not checked: ${problem}` };
-      switch (expect.kind) {
-        case 'file':
-        case 'absent':
-          return pathResult(context, expect);
-        case 'commit': {
-          if (!root) return { expect, met: false, reason: 'not inside a git repository' };
-          const found = matchingCommit(expect.value, after);
-          return found
-            ? { expect, met: true, evidence: `${found.sha.slice(0, 7)} ${found.date} ${firstLine(found.message)}` }
-            : { expect, met: false, reason: 'no commit after the decision has this in its message' };
-        }
-        case 'branch': {
-          const ref = refs.get(expect.value);
-          return ref ? { expect, met: true, evidence: `${ref.ref} at ${ref.sha.slice(0, 7)}` } : { expect, met: false, reason: 'no branch or tag of that name' };
-        }
-        case 'state': {
-          const state = readFields();
-          if ('problem' in state) return { expect, met: false, reason: `runtime state unreadable: ${state.problem}` };
-          const parsed = parseKey(expect.value.split('=')[0]!);
-          return stateResult(expect, 'segments' in parsed ? getPath(state.fields, parsed.segments) : { found: false });
-        }
-      }
-    });
-    checks.set(view.id, verdictOf(results));
+    const after = withCommits.includes(view) ? commitsAfter(view, commits) : [];
+    checks.set(view.id, verdictOf(view.expect!.map((expect) => evaluate(context, expect, after, sources))));
   }
   return checks;
+}
+
+function evaluate(context: StateContext, expect: Expectation, after: CommitInfo[], sources: Sources): ExpectationResult {
+  const problem = expectationProblem(expect.kind, expect.value);
+  if (problem) return { expect, met: false, reason: `not checked: ${problem}` };
+  switch (expect.kind) {
+    case 'file':
+    case 'absent':
+      return pathResult(context, expect);
+    case 'commit': {
+      if (!sources.root) return { expect, met: false, reason: 'not inside a git repository' };
+      const found = matchingCommit(expect.value, after);
+      return found
+        ? { expect, met: true, evidence: `${found.sha.slice(0, 7)} ${found.date} ${firstLine(found.message)}` }
+        : { expect, met: false, reason: 'no commit after the decision has this in its message' };
+    }
+    case 'branch': {
+      const ref = sources.refs.get(expect.value);
+      return ref ? { expect, met: true, evidence: `${ref.ref} at ${ref.sha.slice(0, 7)}` } : { expect, met: false, reason: 'no branch or tag of that name' };
+    }
+    case 'state': {
+      const state = sources.runtime();
+      if ('problem' in state) return { expect, met: false, reason: `runtime state unreadable: ${state.problem}` };
+      const parsed = parseKey(expect.value.split('=')[0]!);
+      return stateResult(expect, 'segments' in parsed ? getPath(state.fields, parsed.segments) : { found: false });
+    }
+  }
 }
 
 const firstLine = (text: string) => `"${text.split('\n')[0]}"`;
