@@ -16,8 +16,7 @@ export interface DecisionsOptions {
 
 /**
  * `agentstate decisions`: the projection of the chain, each decision with its status. Default: open
- * and standing. An open decision with expectations (`decide --expect`) is checked against the
- * repository, with the evidence; the agent records the outcome, never this command.
+ * and standing. Open decisions with expectations (`decide --expect`) are checked, with the evidence.
  */
 export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
@@ -37,31 +36,32 @@ export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) =>
     human: (style) =>
       decisions.length === 0
         ? 'no decisions match'
-        : [
-            table(
-              [
-                ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY'],
-                ...decisions.map((view) => [
-                  view.id,
-                  view.status === 'open' ? style.yellow(view.check ? `open, ${view.check.verdict.replace('-', ' ')}` : view.status) : view.status,
-                  view.age,
-                  view.title,
-                  style.dim(view.closed?.note ?? view.why),
-                ]),
-              ],
-              style,
-            ),
-            ...decisions.filter((view) => view.check).map((view) => evidence(view, style)),
-          ].join('\n\n'),
+        : table(
+            [
+              ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY'],
+              ...decisions.map((view) => [
+                view.id,
+                view.status === 'open' ? style.yellow(view.check ? `open, ${view.check.verdict.replace('-', ' ')}` : view.status) : view.status,
+                view.age,
+                view.title,
+                style.dim(view.closed?.note ?? view.why),
+              ]),
+            ],
+            style,
+          ) + checkLines(decisions, style),
   };
 };
 
-function evidence(view: DecisionView, style: Style): string {
-  const check = view.check!;
-  const head = `${view.id} ${check.verdict === 'looks-done' ? style.green(check.label) : check.label}: ${view.title}`;
-  const lines = check.results.map(
-    (result) =>
-      `  ${result.met ? style.green('met    ') : style.red('not met')} ${describeExpectation(result.expect)}${style.dim(` — ${result.evidence ?? result.reason ?? ''}`)}`,
-  );
-  return [head, ...lines].join('\n');
+/** The verdict and evidence of each checked decision, after the table. */
+function checkLines(views: DecisionView[], style: Style): string {
+  return views
+    .filter((view) => view.check)
+    .map((view) => {
+      const check = view.check!;
+      const results = check.results.map(
+        (result) => `  ${result.met ? style.green('met    ') : style.red('not met')} ${describeExpectation(result.expect)}${style.dim(` — ${result.evidence ?? result.reason ?? ''}`)}`,
+      );
+      return `\n\n${view.id} ${check.verdict === 'looks-done' ? style.green(check.label) : check.label}: ${view.title}\n${results.join('\n')}`;
+    })
+    .join('');
 }

@@ -158,3 +158,4 @@ export function attachChecks(context: StateContext, views: DecisionView[]): void
     if (check) view.check = check;
   }
 }
+
