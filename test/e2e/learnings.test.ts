@@ -89,6 +89,24 @@ describe('learn and learnings', () => {
     expect(read(dir, LOG)).toMatch(/^# agentstate learnings: append-only.*\nschema: 1\nlearnings:\n- \{"id":"l-/);
     expect(cli(dir, ['check']).code).toBe(0);
   });
+
+  it('learnings.yaml is sealed like the other logs and a torn tail is repaired; no lesson is lost', () => {
+    const dir = stateRepo();
+    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 1048576', 'seal_bytes: 600'));
+    git(dir, 'commit', '-qam', 'small seals');
+    const ids = [1, 2, 3, 4, 5, 6].map((n) => ok(dir, 'learn', `Lesson ${n}: ${'words '.repeat(12)}`));
+    ok(dir, 'learn', '--confirm', ids[0]!);
+    const segments = git(dir, 'ls-files', '.agentstate/archive').trim().split('\n').filter((path) => path.includes('/learnings.'));
+    expect(segments.length).toBeGreaterThan(0);
+    expect(learnings(dir).map((l) => l.id).sort()).toEqual([...ids].sort());
+    expect(learnings(dir).find((l) => l.id === ids[0])?.confirmations).toBe(1);
+    appendFileSync(join(dir, LOG), '- {"id":"l-torn","at":"2026');
+    expect(cli(dir, ['check']).code).toBe(1);
+    ok(dir, 'doctor', '--repair');
+    const check = cli(dir, ['check']);
+    expect(check.code, check.stdout).toBe(0);
+    expect(learnings(dir)).toHaveLength(6);
+  });
 });
 
 /** A bare origin and two clones with the merge drivers registered, as in merge.test.ts. */
