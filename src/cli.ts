@@ -34,6 +34,9 @@ export function action(load: Loader) {
     const args = received.slice(0, -2).flatMap((arg) => (Array.isArray(arg) ? arg : arg === undefined ? [] : [String(arg)]));
     const globals = globalOptions(command);
     const mode = outputMode(globals);
+    globals.notify = (line) => {
+      if (!mode.json && !mode.quiet) writeErr(`agentstate: ${line}`);
+    };
     try {
       const module = await load();
       const output = await (module.run as CommandRun)({ args, options, globals });

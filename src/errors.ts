@@ -40,3 +40,11 @@ export const unreadableError = (file: string, line: number | undefined, what: st
 
 export const notInitialisedError = (dir: string) =>
   new AgentstateError(Exit.notFound, `no agentstate directory at ${dir}`, 'run `agentstate init` first');
+
+/** A sparse checkout left the state folder out: a write would commit the removal of every state file. */
+export const sparseCheckoutError = (stateDir: string) =>
+  new AgentstateError(
+    Exit.failure,
+    `${stateDir}/ is left out of this sparse checkout; writing here would record the removal of every state file`,
+    `nothing was written; add it to the checkout (\`git sparse-checkout add ${stateDir}\`) and retry`,
+  );

@@ -16,7 +16,7 @@ export { readLearningViews } from './store/learnings-file.js';
 export { checkDecisions } from './store/expectations.js';
 export { buildSnapshot } from './store/snapshot.js';
 export { checkFiles, type Finding } from './store/integrity.js';
-export { commitPaths, type CommitOutcome } from './git/commit.js';
+export { commitFiles, type CommitOutcome } from './git/commit.js';
 export { render, type Snapshot } from './core/briefing.js';
 export { projectDecisions, type DecisionView } from './core/decisions.js';
 export { projectLearnings, rankLearnings, type LearningView } from './core/learnings.js';

@@ -79,7 +79,7 @@ function checkStatus(status: string | undefined): void {
 
 /** Replace one task in the list and write the file, the AGENTS.md block following. */
 function save(tx: Transaction, tasks: Task[], changed: Task, summary: string): void {
-  writeBacklog(tx, tasks.map((task) => (task.id === changed.id ? changed : task)));
+  writeBacklog(tx, tasks.map((task) => (task.id === changed.id ? changed : task)), [changed]);
   tx.touchBoot();
   tx.describe(summary, changed.id);
 }
@@ -117,7 +117,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
       ...(options.notes ? { notes: options.notes } : {}),
       ...(options.once ? { once: options.once } : {}),
     });
-    writeBacklog(tx, [...tasks, task]);
+    writeBacklog(tx, [...tasks, task], [task]);
     tx.touchBoot();
     tx.describe(task.title, task.id);
     return task;

@@ -9,6 +9,7 @@ import { commitNote } from './shared.js';
 export const run: CommandRun = async ({ globals }) => {
   const context = await openContext(globals);
   const { result: paths, commit } = await mutate(context, 'commit', (tx) => {
+    tx.recordPending = true;
     for (const path of uncommittedStatePaths(context)) tx.include(join(context.repo!.root, path));
     tx.describe('record deferred state changes');
     return [...tx.changed].map((path) => context.display(path));

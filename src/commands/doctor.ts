@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { CommandRun } from '../command.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { deferReason } from '../git/commit.js';
+import { indexLockState, removeIndexLock } from '../git/index-lock.js';
 import { unregisteredDrivers } from '../git/merge-setup.js';
 import { openContext } from '../store/context.js';
 import { createMissing } from '../store/init-state.js';
@@ -13,7 +14,8 @@ import { describeHolder, readHolder } from '../store/lock.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
 import { uncommittedStatePaths } from '../store/state-files.js';
 import { mutate } from '../store/mutate.js';
-import { pendingFile, readPending } from '../store/transaction.js';
+import { readPending } from '../store/transaction.js';
+import { pendingFile } from '../store/commit-step.js';
 import { staleLock } from '../store/warnings.js';
 
 export interface DoctorOptions {
@@ -55,12 +57,16 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const pending = readPending(pendingFile(context));
   const uncommitted = present ? uncommittedStatePaths(context) : [];
   add('deferred commits', pending.length === 0 && uncommitted.length === 0, pending.length || uncommitted.length ? `uncommitted: ${[...new Set([...pending, ...uncommitted])].join(', ')}; run \`agentstate commit\`` : 'none');
+  const indexLock = context.repo ? indexLockState(context.repo) : undefined;
   if (context.repo) {
     const reason = deferReason(context.repo);
     add('git', !reason, reason ?? `repository at ${context.repo.root}`);
     const missing = unregisteredDrivers(context.repo);
     add('merge drivers', missing.length === 0, missing.length ? `not registered in this clone: ${missing.join(', ')}; run \`agentstate hooks install\` (a merge without them is an ordinary git conflict)` : 'registered');
-    if (existsSync(join(context.repo.gitDir, 'index.lock'))) add('git index lock', false, `${join(context.repo.gitDir, 'index.lock')} exists: a git command is running or crashed`);
+    if (indexLock) {
+      const who = indexLock.holders.length ? `git process(es) ${indexLock.holders.join(', ')} work in this repository` : 'no git process works in this repository';
+      add('git index lock', false, `${context.display(indexLock.path)} exists (${Math.round(indexLock.ageMs / 1000)} s old; ${who})${indexLock.orphaned ? ': `agentstate doctor --repair` removes it' : ''}`);
+    }
   } else {
     add('git', false, 'not inside a git repository: changes are not recorded');
   }
@@ -68,6 +74,10 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const actions: string[] = [];
   if (options.repair && present) {
     if (stale) actions.push(`removed a stale lock (${stale.split(' (')[0]})`);
+    if (indexLock?.orphaned) {
+      removeIndexLock(indexLock);
+      actions.push(`removed ${context.display(indexLock.path)}, left by a git process that is gone (no git process works in this repository)`);
+    }
     const { commit } = await mutate(context, 'doctor --repair', async (tx) => {
       for (const file of damaged) actions.push(file.kind === 'mutable' ? restoreMutable(tx, file) : repairLog(tx, file));
       removeFiles(temps);

@@ -32,11 +32,12 @@ export const run: CommandRun<HandoffOptions> = async ({ options, globals }) => {
     data,
     ...(options.once ? { once: options.once } : {}),
   });
-  const { result, commit } = await mutate(context, 'handoff', (tx) => {
+  const { result, commit } = await mutate(context, 'handoff', async (tx) => {
     const existing = options.once ? findOnce(context, 'events', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
-    appendLogRecord(tx, 'events', record);
+    await appendLogRecord(tx, 'events', record);
     tx.touchBoot();
+    tx.recordPending = true; // commit mode with-code: a handoff records what is pending
     tx.describe(options.note ?? `${data.done.length} done, ${data.remaining.length} remaining`, record.id);
     return { id: record.id, existing: false };
   });

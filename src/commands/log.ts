@@ -43,11 +43,11 @@ export const run: CommandRun<LogOptions> = async ({ args, options, globals }) =>
     ...(options.once ? { once: options.once } : {}),
     ...(files.length ? { attachments: files.map((file) => file.attachment) } : {}),
   });
-  const { result, commit } = await mutate(context, 'log', (tx) => {
+  const { result, commit } = await mutate(context, 'log', async (tx) => {
     const existing = options.once ? findOnce(context, 'events', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
     for (const file of files) storeBlob(tx, file.bytes, file.attachment);
-    appendLogRecord(tx, 'events', record);
+    await appendLogRecord(tx, 'events', record);
     if (record.type === 'handoff') tx.touchBoot();
     tx.describe(summary ?? '', record.id);
     return { id: record.id, existing: false };

@@ -1,7 +1,7 @@
 /** Settings in .agentstate/config.yaml, with their defaults. */
 export interface Config {
   schema: number;
-  git: { commit: boolean };
+  git: { commit: boolean | CommitMode; squash_window: string | number; sign: 'auto' | 'never' | 'always' };
   lock: { timeout_ms: number; stale_ms: number };
   limits: { field_bytes: number };
   archive: { seal_bytes: number };
@@ -12,7 +12,7 @@ export interface Config {
 
 export const DEFAULT_CONFIG: Config = {
   schema: 1,
-  git: { commit: true },
+  git: { commit: 'each', squash_window: '10m', sign: 'auto' },
   lock: { timeout_ms: 10_000, stale_ms: 30_000 },
   limits: { field_bytes: 4096 },
   archive: { seal_bytes: 1_048_576 },
@@ -21,8 +21,36 @@ export const DEFAULT_CONFIG: Config = {
   runtime: { heartbeat_stale_minutes: 60, types: {} },
 };
 
+/** How changes are recorded in git (config `git.commit`, env AGENTSTATE_COMMIT). */
+export const COMMIT_MODES = ['each', 'squash', 'with-code', 'off'] as const;
+export type CommitMode = (typeof COMMIT_MODES)[number];
+
 /** The config.yaml that `init` writes; a file still equal to it is read without a YAML parser. */
 export const DEFAULT_CONFIG_TEXT = `# agentstate settings. Edit by hand; unknown keys are kept.
+schema: 1
+git:
+  commit: each          # each: one commit per change; squash: amend the last agentstate commit within squash_window;
+                        # with-code: no commit of ours, the state joins your next commit; off: files only
+  squash_window: 10m    # how young the last agentstate commit must be to be amended (squash)
+  sign: auto            # auto: sign when your git config does (commit.gpgSign); never; always
+lock:
+  timeout_ms: 10000     # how long a command waits for the state lock before exit 5
+  stale_ms: 30000       # a lock held by another host for longer is broken (a live process on this host: never)
+limits:
+  field_bytes: 4096     # a larger field is refused; use --attach FILE
+archive:
+  seal_bytes: 1048576   # an append-only log larger than this is sealed into archive/
+boot:
+  budget: 1500          # tokens for the AGENTS.md block
+decisions:
+  recent: 10            # recent decisions kept in decisions-index.yaml
+runtime:
+  heartbeat_stale_minutes: 60   # resume warns when the heartbeat is older
+  types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
+`;
+
+/** The text version 0.1 wrote: still read without a parser (it means the same as the defaults). */
+export const DEFAULT_CONFIG_TEXT_0_1 = `# agentstate settings. Edit by hand; unknown keys are kept.
 schema: 1
 git:
   commit: true          # record every change as a git commit (false: files only)
@@ -58,7 +86,9 @@ export function mergeConfig(base: Plain, override: unknown): Plain {
 /** Check the types of the settings we use; returns "key: problem" or undefined. */
 export function configProblem(config: Plain): string | undefined {
   const checks: Array<[string, (value: unknown) => boolean, string]> = [
-    ['git.commit', (v) => typeof v === 'boolean', 'true or false'],
+    ['git.commit', (v) => typeof v === 'boolean' || (COMMIT_MODES as readonly unknown[]).includes(v), `one of ${COMMIT_MODES.join(', ')}`],
+    ['git.squash_window', (v) => durationMs(v) !== undefined, 'a duration such as 10m, 600s or 1h'],
+    ['git.sign', (v) => v === 'auto' || v === 'never' || v === 'always', 'auto, never or always'],
     ['lock.timeout_ms', isCount, 'a whole number of milliseconds'],
     ['lock.stale_ms', isCount, 'a whole number of milliseconds'],
     ['limits.field_bytes', isCount, 'a whole number of bytes'],
@@ -77,4 +107,20 @@ export function configProblem(config: Plain): string | undefined {
 
 function isCount(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** A duration setting in ms: a number of minutes, or 30s / 10m / 2h. */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 60_000;
+  const match = typeof value === 'string' ? /^(\d+)\s*(s|m|h)$/.exec(value.trim()) : null;
+  if (!match) return undefined;
+  return Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+}
+
+/** The commit mode in force: AGENTSTATE_COMMIT, else git.commit (true means each, false off). */
+export function commitMode(config: Config, env: NodeJS.ProcessEnv = process.env): CommitMode {
+  const override = env.AGENTSTATE_COMMIT;
+  if (override && (COMMIT_MODES as readonly string[]).includes(override)) return override as CommitMode;
+  const setting = config.git.commit;
+  return setting === true ? 'each' : setting === false ? 'off' : setting;
 }

@@ -1,27 +1,44 @@
-import { git, insideGitHook, type GitResult } from './run.js';
+import { join } from 'node:path';
+import { gitBoolean, readGitSettings } from './config-file.js';
+import { commitIdentity } from './identity.js';
+import { IndexLock, type IndexUpdate } from './index-file.js';
+import { ObjectStore, parseCommit } from './objects.js';
 import { operationInProgress, readHead, type Repo } from './repo.js';
+import { git, insideGitHook } from './run.js';
+import { squashTarget, type SquashPolicy } from './squash.js';
+import { blobAt, editTree } from './tree-edit.js';
 
 export type CommitOutcome =
-  | { status: 'committed'; sha: string }
+  | { status: 'committed'; sha: string; amended?: boolean; identity?: string }
   | { status: 'unchanged' }
   | { status: 'deferred'; reason: string }
-  | { status: 'off' };
+  | { status: 'off'; reason?: string };
+
+export interface CommitFile {
+  path: string; // relative to the repo root, '/'-separated
+  /**
+   * What the commit holds for the path; a function of HEAD's version (`sha` at once, the bytes on
+   * demand) for files that are only partly ours (AGENTS.md) or that must be checked against it.
+   */
+  content: Buffer | ((head: HeadBlob | undefined) => Buffer);
+}
+
+export interface HeadBlob {
+  sha: string;
+  read(): Buffer;
+}
+
+export type SignMode = 'auto' | 'never' | 'always';
 
 export interface CommitRequest {
-  paths: string[]; // relative to the repo root
+  files: CommitFile[];
   message: string;
   /** Let git run its auto maintenance (gc) after this commit. */
   maintenance?: boolean;
+  sign?: SignMode;
+  /** Amend the previous agentstate commit instead of adding one, when the policy allows it. */
+  squash?: SquashPolicy;
 }
-
-const FALLBACK_IDENTITY = {
-  GIT_AUTHOR_NAME: 'agentstate',
-  GIT_AUTHOR_EMAIL: 'agentstate@localhost',
-  GIT_COMMITTER_NAME: 'agentstate',
-  GIT_COMMITTER_EMAIL: 'agentstate@localhost',
-};
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Why a commit must be deferred right now, or undefined when it may be made. */
 export function deferReason(repo: Repo | undefined): string | undefined {
@@ -32,57 +49,128 @@ export function deferReason(repo: Repo | undefined): string | undefined {
   return undefined;
 }
 
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const INDEX_WAIT_MS = 1_000;
+
 /**
- * Commit exactly `paths`, leaving the user's other staged and unstaged work as it was.
- *
- * `git commit --only` builds the commit from HEAD plus these paths and updates the real index for
- * these paths only, so the index stays in sync. Callers hold the repo-level lock, so our own
- * commits never race; a user's git holding index.lock is waited for, then the commit is deferred.
- * No user hook runs (`core.hooksPath` points nowhere, `--no-verify`).
+ * Commit exactly `files`, with plumbing: blobs, the trees on the way to them and the commit are
+ * written in-process (objects.ts), HEAD moves with `git update-ref NEW OLD` (a compare-and-swap:
+ * a HEAD that moved meanwhile is re-read, never overwritten), and the user's index entries for
+ * exactly these paths are pointed at the new blobs while we hold index.lock. The user's other
+ * staged and unstaged work is not touched, no hook runs, and the cost does not grow with the
+ * number of files in the repository. The caller holds the state lock.
  */
-export function commitPaths(repo: Repo, request: CommitRequest): CommitOutcome {
+export function commitFiles(repo: Repo, request: CommitRequest): CommitOutcome {
   const reason = deferReason(repo);
   if (reason) return { status: 'deferred', reason };
-  const args = [
-    '-c', 'core.hooksPath=/dev/null',
-    '-c', 'commit.gpgSign=false',
-    // Auto maintenance forks a process after every commit (~5 ms); it runs at seals instead.
-    ...(request.maintenance ? [] : ['-c', 'maintenance.auto=false']),
-    'commit', '--only', '--no-verify', '--quiet', '--no-edit', '--cleanup=verbatim',
-    '-m', request.message, '--', ...request.paths,
-  ];
-  let env: Record<string, string> | undefined;
-  let added = false;
-  for (let attempt = 0; ; attempt++) {
-    const result = git(repo.root, args, env ? { env } : {});
-    if (result.status === 0) return { status: 'committed', sha: readHead(repo).sha ?? '' };
-    const why = classify(result);
-    if (why === 'nothing') return { status: 'unchanged' };
-    if (why === 'untracked' && !added) {
-      const add = git(repo.root, ['add', '--', ...request.paths]);
-      if (add.status !== 0) return { status: 'deferred', reason: `git add failed: ${firstLine(add.stderr)}` };
-      added = true;
-      continue;
-    }
-    if (why === 'identity' && !env) {
-      env = FALLBACK_IDENTITY;
-      continue;
-    }
-    if (why === 'index-locked' && attempt < 40) {
-      sleepSync(25 + attempt * 5);
-      continue;
-    }
-    return { status: 'deferred', reason: `git commit failed: ${firstLine(result.stderr || result.stdout)}` };
+  const index = waitForIndex(repo);
+  if (index === 'locked') {
+    return {
+      status: 'deferred',
+      reason: `${join(repo.gitDir, 'index.lock')} is held (a git command is running, or one crashed and left it: \`agentstate doctor --repair\` removes an orphaned one)`,
+    };
+  }
+  try {
+    return commitHolding(repo, request, index);
+  } finally {
+    index.release();
   }
 }
 
-function classify(result: GitResult): 'nothing' | 'untracked' | 'identity' | 'index-locked' | 'other' {
-  const text = result.stderr + result.stdout;
-  if (/nothing (added )?to commit|no changes added to commit|nothing to commit/i.test(text)) return 'nothing';
-  if (/did not match any file\(s\) known to git/i.test(text)) return 'untracked';
-  if (/tell me who you are|empty ident|unable to auto-detect email/i.test(text)) return 'identity';
-  if (/index\.lock/i.test(text)) return 'index-locked';
-  return 'other';
+function waitForIndex(repo: Repo): IndexLock | 'locked' {
+  const deadline = Date.now() + INDEX_WAIT_MS;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const lock = IndexLock.acquire(repo);
+    if (lock !== 'locked' || Date.now() >= deadline) return lock;
+    sleepSync(delay);
+  }
+}
+
+function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): CommitOutcome {
+  const store = new ObjectStore(repo);
+  const settings = readGitSettings(repo);
+  const fixed = new Map<string, string>();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const head = readHead(repo);
+    const headCommit = head.sha ? store.readOne(head.sha) : undefined;
+    if (head.sha && headCommit?.type !== 'commit') return { status: 'deferred', reason: `HEAD (${head.sha}) is not a readable commit` };
+    const parsed = headCommit ? parseCommit(headCommit.body) : undefined;
+    const target = request.squash && head.sha && parsed ? squashTarget(repo, store, head.sha, parsed, request.squash) : undefined;
+    const baseTree = parsed?.tree;
+    const blobs = request.files.map((file) => {
+      const before = blobAt(store, baseTree, file.path);
+      if (typeof file.content !== 'function') {
+        if (!fixed.has(file.path)) fixed.set(file.path, store.write('blob', file.content));
+        return { path: file.path, sha: fixed.get(file.path)!, before };
+      }
+      const head = before ? { sha: before.sha, read: () => store.readOne(before.sha)?.body ?? Buffer.alloc(0) } : undefined;
+      return { path: file.path, sha: store.write('blob', file.content(head)), before };
+    });
+    const changes = blobs.filter((change) => change.before?.sha !== change.sha);
+    if (changes.length === 0) return { status: 'unchanged' };
+    const tree = editTree(
+      store,
+      baseTree,
+      changes.map(({ path, sha, before }) => ({ path, blob: { sha, mode: before?.mode === '100755' ? '100755' : '100644' } })),
+    );
+    const parents = target ? target.parents : head.sha ? [head.sha] : [];
+    const message = target ? target.message(request.message) : request.message;
+    const identity = commitIdentity(repo, settings);
+    const sign = request.sign === 'always' || (request.sign !== 'never' && gitBoolean(settings?.get('commit.gpgsign')) === true);
+    const made = sign ? signedCommit(repo, tree, parents, message, identity) : { sha: store.write('commit', commitBody(tree, parents, identity, message)) };
+    if ('reason' in made) return { status: 'deferred', reason: made.reason };
+    const subject = message.split('\n')[0] ?? '';
+    const moved = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-ref', '-m', `${target ? 'commit (amend)' : 'commit'}: ${subject}`, 'HEAD', made.sha, head.sha ?? store.zero]);
+    if (moved.status !== 0) {
+      if (/cannot lock ref|but expected|is at .* but expected|reference already exists/i.test(moved.stderr)) {
+        sleepSync(5 + attempt * 5);
+        continue; // HEAD moved under us: build on the new HEAD
+      }
+      return { status: 'deferred', reason: `git update-ref failed: ${firstLine(moved.stderr)}` };
+    }
+    syncIndex(repo, index, blobs.map(({ path, sha }) => ({ path, sha })), store.hexLength);
+    if (request.maintenance) git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'maintenance', 'run', '--auto', '--quiet']);
+    return {
+      status: 'committed',
+      sha: made.sha,
+      ...(target ? { amended: true } : {}),
+      ...(identity.fallback ? { identity: identity.committer.replace(/ \d+ [+-]\d{4}$/, '') } : {}),
+    };
+  }
+  return { status: 'deferred', reason: 'HEAD kept moving while committing; the next command records the change' };
+}
+
+function commitBody(tree: string, parents: string[], identity: { author: string; committer: string }, message: string): Buffer {
+  const lines = [`tree ${tree}`, ...parents.map((parent) => `parent ${parent}`), `author ${identity.author}`, `committer ${identity.committer}`];
+  return Buffer.from(`${lines.join('\n')}\n\n${message}`);
+}
+
+/** Signing is git's (gpg, ssh, x509): `git commit-tree -S`, detached from the terminal so that it never prompts. */
+function signedCommit(repo: Repo, tree: string, parents: string[], message: string, identity: { author: string; committer: string }): { sha: string } | { reason: string } {
+  const split = (ident: string) => /^(.*) <(.*)> (\d+ [+-]\d{4})$/.exec(ident);
+  const [author, committer] = [split(identity.author), split(identity.committer)];
+  const env: Record<string, string> = {};
+  if (author) Object.assign(env, { GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]!, GIT_AUTHOR_DATE: author[3]! });
+  if (committer) Object.assign(env, { GIT_COMMITTER_NAME: committer[1]!, GIT_COMMITTER_EMAIL: committer[2]!, GIT_COMMITTER_DATE: committer[3]! });
+  const result = git(repo.root, ['commit-tree', tree, ...parents.flatMap((parent) => ['-p', parent]), '-S', '-F', '-'], { env, input: message, noPrompt: true });
+  if (result.status !== 0) return { reason: `signing the commit failed (git.sign follows commit.gpgSign): ${firstLine(result.stderr) || 'no signature'}` };
+  return { sha: result.stdout.trim() };
+}
+
+/** Point the index entries of the committed paths at their new blobs (git's own update-index where the index needs it). */
+function syncIndex(repo: Repo, index: IndexLock, blobs: IndexUpdate[], hexLength: number): void {
+  const patched = index.prepare(blobs, hexLength);
+  if (typeof patched !== 'string') {
+    index.install(patched);
+    return;
+  }
+  index.release();
+  const input = blobs.map(({ path, sha }) => `100644 ${sha}\t${path}\n`).join('');
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const result = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-index', '--add', '--index-info'], { input });
+    if (result.status === 0 || !/index\.lock/.test(result.stderr)) return;
+    sleepSync(25);
+  }
 }
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
@@ -95,4 +183,9 @@ export function changedPaths(repo: Repo, paths: string[]): string[] {
     .split('\0')
     .filter((entry) => entry.length > 3)
     .map((entry) => entry.slice(3));
+}
+
+/** True when git would refuse to track the path (.gitignore), for a path HEAD does not track yet. */
+export function isIgnored(repo: Repo, path: string): boolean {
+  return git(repo.root, ['check-ignore', '-q', '--no-index', '--', path]).status === 0;
 }

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import type { Repo } from './repo.js';
 
 /**
- * user.name read from git's config files directly: `git config` costs a process on the hot path.
- * Returns null when the files hold something only git itself resolves (includes, environment
- * overrides, unusual quoting), and the caller asks git.
+ * A few git settings (user.name, user.email, commit.gpgSign, …) read from git's config files
+ * directly: `git config` costs a process on the hot path of every command. Returns null when the
+ * files hold something only git itself resolves (includes, environment overrides, subsections
+ * of the keys we read, unusual quoting): the caller then asks git.
  */
-export function readUserName(repo: Repo | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined | null {
+export type GitSettings = Map<string, string>;
+
+export function readGitSettings(repo: Repo | undefined, env: NodeJS.ProcessEnv = process.env): GitSettings | null {
   if (env.GIT_CONFIG_GLOBAL !== undefined || env.GIT_CONFIG_SYSTEM !== undefined || env.GIT_CONFIG_COUNT !== undefined || env.GIT_CONFIG_PARAMETERS !== undefined) return null;
   const home = env.HOME ?? homedir();
   const files = [
@@ -16,37 +19,48 @@ export function readUserName(repo: Repo | undefined, env: NodeJS.ProcessEnv = pr
     join(env.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'),
     join(home, '.gitconfig'),
     ...(repo ? [join(repo.commonDir, 'config')] : []),
+    ...(repo && repo.gitDir !== repo.commonDir ? [join(repo.gitDir, 'config.worktree')] : []),
   ];
-  let name: string | undefined;
+  const settings: GitSettings = new Map();
   for (const file of files) {
     if (!existsSync(file)) continue;
-    const found = userNameIn(readFileSync(file, 'utf8'));
+    const found = settingsIn(readFileSync(file, 'utf8'));
     if (found === null) return null;
-    if (found !== undefined) name = found;
+    for (const [key, value] of found) settings.set(key, value);
   }
-  return name;
+  return settings;
 }
 
-/** The last user.name in one config file's text; null when the file needs git to be read right. */
-export function userNameIn(text: string): string | undefined | null {
+/** The plain `section.key = value` settings of one config file's text (later wins); null when git is needed to read it right. */
+export function settingsIn(text: string): GitSettings | null {
   let section = '';
-  let name: string | undefined;
+  const settings: GitSettings = new Map();
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     const header = /^\[([^\]"\s]+)(\s+"[^"]*")?\]$/.exec(line);
     if (header) {
-      section = (header[1] ?? '').toLowerCase() + (header[2] ? ' sub' : '');
-      if (section.startsWith('include')) return null;
+      const name = (header[1] ?? '').toLowerCase();
+      if (name.startsWith('include')) return null;
+      section = header[2] ? `${name} sub` : name;
       continue;
     }
     if (line.startsWith('[')) return null;
-    if (section !== 'user') continue;
-    const entry = /^name\s*=\s*(.*)$/i.exec(line);
+    if (section === '' || section.endsWith(' sub')) continue;
+    const entry = /^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$/.exec(line);
     if (!entry) continue;
-    const value = (entry[1] ?? '').replace(/\s+[#;].*$/, '');
+    const value = (entry[2] ?? 'true').replace(/\s+[#;].*$/, '');
     if (/\\$/.test(value) || (value.includes('"') && !/^"[^"\\]*"$/.test(value))) return null;
-    name = value.replace(/^"(.*)"$/, '$1').trim();
+    settings.set(`${section}.${(entry[1] ?? '').toLowerCase()}`, value.replace(/^"(.*)"$/, '$1').trim());
   }
-  return name;
+  return settings;
+}
+
+/** git's boolean spelling: true/yes/on/1, false/no/off/0/empty. */
+export function gitBoolean(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(lower)) return true;
+  if (['false', 'no', 'off', '0', ''].includes(lower)) return false;
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { git } from './run.js';
 
 /**
  * The git repository around a directory, found by reading the file system (no git process on
@@ -89,4 +90,10 @@ export function operationInProgress(repo: Repo): string | undefined {
     if (existsSync(join(repo.gitDir, file))) return name;
   }
   return undefined;
+}
+
+/** True when the index marks one of the paths skip-worktree: a sparse checkout left it out. */
+export function excludedBySparseCheckout(root: string, paths: string[]): boolean {
+  const listed = git(root, ['ls-files', '-t', '--', ...paths]);
+  return listed.status === 0 && listed.stdout.split('\n').some((line) => line.startsWith('S '));
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface GitResult {
   status: number;
@@ -40,11 +41,15 @@ export function cleanGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
 export function git(
   cwd: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string | Buffer } = {},
+  options: { env?: Record<string, string>; input?: string | Buffer; noPrompt?: boolean } = {},
 ): GitResult {
-  const result = spawnSync('git', args, {
+  const env = cleanGitEnv(options.env);
+  // No terminal and no display to prompt on (a signing passphrase): fail instead of waiting.
+  if (options.noPrompt) for (const name of ['GPG_TTY', 'DISPLAY', 'WAYLAND_DISPLAY', 'SSH_ASKPASS']) delete env[name];
+  const setsid = options.noPrompt && existsSync('/usr/bin/setsid');
+  const result = spawnSync(setsid ? '/usr/bin/setsid' : 'git', setsid ? ['-w', 'git', ...args] : args, {
     cwd,
-    env: cleanGitEnv(options.env),
+    env,
     input: options.input,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
@@ -57,8 +62,8 @@ export function git(
 }
 
 /** Like git(), but the stdout as a Buffer (for blobs that must be byte-exact). */
-export function gitBytes(cwd: string, args: string[]): { status: number; stdout: Buffer; stderr: string } {
-  const result = spawnSync('git', args, { cwd, env: cleanGitEnv(), maxBuffer: 1024 * 1024 * 1024 });
+export function gitBytes(cwd: string, args: string[], input?: string | Buffer): { status: number; stdout: Buffer; stderr: string } {
+  const result = spawnSync('git', args, { cwd, env: cleanGitEnv(), input, maxBuffer: 1024 * 1024 * 1024 });
   return {
     status: result.status ?? 1,
     stdout: result.stdout ?? Buffer.alloc(0),

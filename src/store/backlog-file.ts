@@ -33,6 +33,9 @@ export async function readBacklog(context: StateContext, { validate = true } = {
   });
 }
 
-export function writeBacklog(tx: Transaction, tasks: Task[]): void {
-  tx.replace(tx.context.path(FILES.backlog), backlogHeader() + tasks.map((task) => recordLine(task)).join(''));
+/** Rewrite the backlog; `changed` names the tasks this command changed, for the journal. */
+export function writeBacklog(tx: Transaction, tasks: Task[], changed: Task[] = []): void {
+  const path = tx.context.path(FILES.backlog);
+  tx.replace(path, backlogHeader() + tasks.map((task) => recordLine(task)).join(''));
+  for (const task of changed) tx.records.push({ kind: 'task', file: path, id: task.id, line: recordLine(task).trimEnd(), version: task.version });
 }

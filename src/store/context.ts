@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { userInfo } from 'node:os';
-import { DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, configProblem, mergeConfig, type Config } from '../core/config.js';
-import { AgentstateError, Exit, notInitialisedError, unreadableError } from '../errors.js';
-import { findRepo, type Repo } from '../git/repo.js';
-import { readUserName } from '../git/config-file.js';
+import { COMMIT_MODES, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_CONFIG_TEXT_0_1, commitMode, configProblem, mergeConfig, type CommitMode, type Config } from '../core/config.js';
+import { AgentstateError, Exit, notInitialisedError, sparseCheckoutError, unreadableError } from '../errors.js';
+import { excludedBySparseCheckout, findRepo, type Repo } from '../git/repo.js';
+import { readGitSettings } from '../git/config-file.js';
 import { git } from '../git/run.js';
 import { FILES, STATE_DIR } from './layout.js';
 import { parseYamlStrict } from './yaml-safe.js';
@@ -16,6 +16,8 @@ export interface GlobalOptions {
   agent?: string;
   commit?: boolean; // false with --no-commit
   allowSecret?: boolean;
+  /** Set by the CLI edge: print a progress line on stderr now (not with --json or --quiet). */
+  notify?: (line: string) => void;
 }
 
 /** Everything a command needs to know about where the state is and how to record it. */
@@ -48,19 +50,28 @@ export class StateContext {
   }
 
   requireInit(): void {
-    if (!this.initialised) throw notInitialisedError(this.stateDir);
+    if (this.initialised) return;
+    if (this.repo && existsSync(join(this.repo.gitDir, 'info', 'sparse-checkout'))) {
+      if (excludedBySparseCheckout(this.repo.root, [this.display(this.path(FILES.config))])) throw sparseCheckoutError(this.display(this.stateDir));
+    }
+    throw notInitialisedError(this.stateDir);
   }
 
   warn(message: string): void {
     this.warnings.push(message);
   }
 
+  /** A line for the person waiting, right now (a lock wait), not at the end with the warnings. */
+  notify(line: string): void {
+    this.options.notify?.(line);
+  }
+
   /** --agent, else AGENTSTATE_AGENT, else git user.name, else $USER (SPEC section 2). */
   agent(): string {
     if (this.agentName) return this.agentName;
     const fromGit = () => {
-      const name = readUserName(this.repo);
-      if (name !== null) return name ?? '';
+      const settings = readGitSettings(this.repo);
+      if (settings !== null) return settings.get('user.name') ?? '';
       return this.repo ? git(this.repo.root, ['config', 'user.name']).stdout.trim() : '';
     };
     const fromUser = () => {
@@ -78,8 +89,14 @@ export class StateContext {
     return process.env.AGENTSTATE_SESSION || undefined;
   }
 
-  get commitEnabled(): boolean {
-    return this.options.commit !== false && this.config.git.commit;
+  /** How this command records its changes: --no-commit, else AGENTSTATE_COMMIT, else git.commit. */
+  get commitMode(): CommitMode {
+    if (this.options.commit === false) return 'off';
+    const override = process.env.AGENTSTATE_COMMIT;
+    if (override && !(COMMIT_MODES as readonly string[]).includes(override)) {
+      throw new AgentstateError(Exit.usage, `AGENTSTATE_COMMIT: "${override}" is not one of ${COMMIT_MODES.join(', ')}`, 'nothing was written');
+    }
+    return commitMode(this.config);
   }
 }
 
@@ -125,7 +142,7 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch {
     return DEFAULT_CONFIG;
   }
-  if (text === DEFAULT_CONFIG_TEXT) return DEFAULT_CONFIG;
+  if (text === DEFAULT_CONFIG_TEXT || text === DEFAULT_CONFIG_TEXT_0_1) return DEFAULT_CONFIG;
   const display = `${STATE_DIR}/${FILES.config}`;
   const parsed = await parseYamlStrict(text, display);
   if (parsed.value !== null && (typeof parsed.value !== 'object' || Array.isArray(parsed.value))) {

@@ -82,7 +82,7 @@ function readIndex(context: StateContext, recent: number): DecisionSummary | und
 
 /** Append to the chain, then regenerate the index and the boot block in the same transaction. */
 export async function appendDecisionRecord(tx: Transaction, record: object): Promise<DecisionView[]> {
-  appendLogRecord(tx, 'decisions', record);
+  await appendLogRecord(tx, 'decisions', record);
   const views = await readDecisionViews(tx.context);
   writeDecisionIndex(tx, views);
   tx.touchBoot();

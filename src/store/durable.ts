@@ -10,7 +10,7 @@ import {
   renameSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { usageError } from '../errors.js';
 import { faultPoint } from './fault.js';
@@ -29,10 +29,25 @@ export function fsyncDir(dir: string): void {
 export function refuseSymlink(path: string): void {
   try {
     if (lstatSync(path).isSymbolicLink()) {
-      throw usageError(`${path} is a symbolic link; agentstate only writes regular files`, 'replace the link by the file itself');
+      throw usageError(`${path} is a symbolic link; agentstate only writes regular files`, 'nothing was written; replace the link by the file itself');
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * Every folder between the project root and `path` must be a real folder: a symlinked
+ * `.agentstate/`, `archive/` or `blobs/` (from a cloned repository, say) would send writes
+ * outside the repository.
+ */
+export function refuseSymlinkedDirs(root: string, path: string): void {
+  const rel = relative(root, dirname(path));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return;
+  let dir = root;
+  for (const part of rel.split(sep)) {
+    dir = join(dir, part);
+    refuseSymlink(dir);
   }
 }
 
@@ -106,9 +121,10 @@ export interface AppendResult {
  */
 export function appendDurably(path: string, data: string, isComplete: (tail: string) => boolean): AppendResult {
   refuseSymlink(path);
-  const fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+  // O_APPEND: every write lands at the end of the file as it is at that moment, never at an offset remembered from earlier.
+  const fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW);
   try {
-    let size = fstatSync(fd).size;
+    const size = fstatSync(fd).size;
     const tail = readTail(fd, size);
     const result: AppendResult = {};
     let prefix = '';
@@ -119,12 +135,11 @@ export function appendDurably(path: string, data: string, isComplete: (tail: str
         result.torn = tail;
         result.tornSavedTo = setAside(path, tail.bytes);
         ftruncateSync(fd, tail.offset);
-        size = tail.offset;
       }
     }
     const bytes = Buffer.from(prefix + data);
     let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset, size + offset);
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     faultPoint('after-append');
     fsyncSync(fd);
     return result;

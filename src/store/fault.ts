@@ -1,10 +1,12 @@
 /**
- * Fault injection for the crash tests: with AGENTSTATE_FAULT=<point>, the process kills itself
- * (SIGKILL, like a power cut for the process) when it reaches that point of the write path.
- * Never set outside tests.
+ * Fault injection for the crash and lock tests: with AGENTSTATE_FAULT=<point>, the process kills
+ * itself (SIGKILL, like a power cut for the process) when it reaches that point of the write
+ * path; with AGENTSTATE_STALL=<point> it stops itself (SIGSTOP, like a laptop put to sleep or a
+ * debugger) until someone sends SIGCONT. Never set outside tests.
  */
-export type FaultPoint = 'after-lock' | 'after-temp-write' | 'after-rename' | 'after-append' | 'before-commit' | 'after-commit';
+export type FaultPoint = 'after-lock' | 'before-write' | 'after-temp-write' | 'after-rename' | 'after-append' | 'before-commit' | 'after-commit';
 
 export function faultPoint(point: FaultPoint): void {
   if (process.env.AGENTSTATE_FAULT === point) process.kill(process.pid, 'SIGKILL');
+  if (process.env.AGENTSTATE_STALL === point) process.kill(process.pid, 'SIGSTOP');
 }

@@ -34,4 +34,6 @@ export const LOCAL_FILES = {
   checkPoint: 'check-point',
   checkedSegments: 'checked-segments',
   segmentsWithoutHandoff: 'segments-without-handoff',
+  journal: 'journal',
+  identityNoted: 'identity-noted',
 } as const;

@@ -11,10 +11,17 @@ import { busyError } from '../errors.js';
  * holds the lock, and two processes can both break the same stale lock and both hold it.
  *
  * Here a lock is created complete and atomically (`link` of a fully written temp file, which fails
- * if the lock exists). A lock is stale when its holder is a dead process on this host, or when it
- * is older than `staleMs`. Breaking goes through a short guard: under the guard the breaker
- * re-reads the lock and removes it only if it is still the very lock it judged stale (same nonce),
- * so two breakers can never remove a fresh lock taken in between.
+ * if the lock exists). The lock of a live process on this host is never broken, however old
+ * (a holder stopped with SIGSTOP, a laptop asleep, a debugger): only a holder that is gone — a
+ * dead pid, a pid reused by another process (its start time differs), a holder from before a
+ * reboot — is broken at once. A holder on another host (a shared folder) can only be judged by
+ * time: older than `staleMs`, and never when its `since` lies in the future (clock skew).
+ * Breaking goes through a short guard: under the guard the breaker re-reads the lock and removes
+ * it only if it is still the very lock it judged stale (same nonce), so two breakers can never
+ * remove a fresh lock taken in between.
+ *
+ * Fencing: a holder re-verifies before each write and before the commit that the lock file still
+ * carries its nonce (`assertHeld`), and gives up with exit 5 otherwise.
  */
 export interface LockHolder {
   pid: number;
@@ -22,18 +29,27 @@ export interface LockHolder {
   since: string;
   nonce: string;
   command?: string;
+  /** Start time of the process (Linux, clock ticks since boot): tells a reused pid from the holder. */
+  start?: string;
+  /** This boot (Linux): a holder from before a reboot is gone. */
+  boot?: string;
 }
 
 export interface LockOptions {
   timeoutMs: number;
   staleMs: number;
   command?: string;
+  /** Called once when the wait passes `noticeAfterMs`, naming the holder. */
+  onWait?: (holder: string) => void;
+  noticeAfterMs?: number;
 }
 
 export interface Lock {
   readonly path: string;
   readonly holder: LockHolder;
   release(): void;
+  /** Throws (exit 5) when this process no longer holds the lock. */
+  assertHeld(): void;
 }
 
 const GUARD_STALE_MS = 2_000; // the guard is held for a few syscalls only
@@ -58,10 +74,36 @@ export function isProcessAlive(pid: number): boolean {
 
 /** Why a lock is stale, or undefined when its holder may still be working. */
 export function staleReason(path: string, holder: LockHolder | undefined, staleMs: number, now = Date.now()): string | undefined {
-  if (holder && holder.host === hostname() && !isProcessAlive(holder.pid)) return `holder pid ${holder.pid} is dead`;
+  if (holder && holder.host === hostname()) return localHolderGone(holder);
   const since = holder ? Date.parse(holder.since) : mtimeOf(path);
-  if (since !== undefined && Number.isFinite(since) && now - since > staleMs) return `held for more than ${staleMs} ms`;
+  if (since === undefined || !Number.isFinite(since) || since > now) return undefined; // a clock ahead of ours proves nothing
+  if (now - since > staleMs) return `held for more than ${staleMs} ms${holder ? ` by a process on ${holder.host}` : ''}`;
   return undefined;
+}
+
+/** Why a holder on this host is gone, or undefined while it lives (however long it has held the lock). */
+function localHolderGone(holder: LockHolder): string | undefined {
+  if (holder.boot && BOOT_ID && holder.boot !== BOOT_ID) return `holder pid ${holder.pid} is from before a reboot`;
+  if (!isProcessAlive(holder.pid)) return `holder pid ${holder.pid} is dead`;
+  const start = processStart(holder.pid);
+  if (holder.start && start && holder.start !== start) return `holder pid ${holder.pid} is dead (the pid now belongs to another process)`;
+  return undefined;
+}
+
+const readText = (path: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+const BOOT_ID = readText('/proc/sys/kernel/random/boot_id')?.trim();
+
+/** Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces). */
+function processStart(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }
 
 function mtimeOf(path: string): number | undefined {
@@ -102,6 +144,8 @@ function removeIfSame(path: string, nonce: string | undefined): boolean {
   }
 }
 
+const OWN_START = processStart(process.pid);
+
 function makeHolder(command?: string): LockHolder {
   return {
     pid: process.pid,
@@ -109,6 +153,8 @@ function makeHolder(command?: string): LockHolder {
     since: new Date().toISOString(),
     nonce: randomBytes(8).toString('hex'),
     ...(command ? { command } : {}),
+    ...(OWN_START ? { start: OWN_START } : {}),
+    ...(BOOT_ID ? { boot: BOOT_ID } : {}),
   };
 }
 
@@ -160,8 +206,10 @@ export function describeHolder(holder: LockHolder | undefined): string {
 
 /** Take the lock, retrying with backoff up to `timeoutMs`; exit 5 naming the holder on timeout. */
 export async function acquireLock(path: string, options: LockOptions): Promise<Lock> {
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
   let delay = 2;
+  let noticed = false;
   for (;;) {
     const holder = makeHolder(options.command);
     if (tryCreate(path, holder)) {
@@ -171,17 +219,31 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
         release: () => {
           removeIfSame(path, holder.nonce);
         },
+        assertHeld: () => {
+          const now = readHolder(path);
+          if (now?.nonce !== holder.nonce) {
+            throw busyError(
+              `lost the state lock to ${describeHolder(now)} while working; nothing more was written`,
+              'retry the command; what it wrote before is rolled back',
+            );
+          }
+        },
       };
     }
     const current = readHolder(path);
     if (staleReason(path, current, options.staleMs)) {
       if (breakStale(path, current, options.staleMs)) continue;
     }
-    if (Date.now() >= deadline) {
+    const now = Date.now();
+    if (now >= deadline) {
       throw busyError(
         `state is locked by ${describeHolder(readHolder(path) ?? current)}; gave up after ${options.timeoutMs} ms`,
-        `wait for it to finish and retry; if that process is gone, \`agentstate doctor --repair\` removes the lock (${path})`,
+        `wait for it to finish and retry; a live process's lock is never broken — if that process is stuck, stop it (kill ${current?.pid ?? '<pid>'})`,
       );
+    }
+    if (!noticed && options.onWait && now - started >= (options.noticeAfterMs ?? 1_000)) {
+      noticed = true;
+      options.onWait(describeHolder(current));
     }
     await sleep(delay + Math.random() * delay);
     delay = Math.min(delay * 2, 50);

@@ -7,7 +7,7 @@ import { upgradeEvent } from '../core/migrations.js';
 import { CATCH_HEADER, formatRow, parseRow, type CatchRow } from '../core/tsv.js';
 import { unreadableError } from '../errors.js';
 import { ARCHIVE_DIR, FILES, LOGS, type LogName } from './layout.js';
-import { readRecordFile, type Located } from './record-file.js';
+import { parseRecordText, readRecordFile, type Located } from './record-file.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -40,16 +40,71 @@ export function archiveSegments(context: StateContext, file: string): string[] {
 }
 
 /** Append one record to a YAML log: O(1), under the lock the transaction holds. */
-export function appendLogRecord(tx: Transaction, name: LogName, record: object): void {
+export async function appendLogRecord(tx: Transaction, name: LogName, record: object): Promise<void> {
   const path = logPath(tx.context, name);
-  tx.append(path, recordLine(record), isCompleteRecordLine);
+  await assertAppendable(tx, path, LOGS[name].listKey);
+  const line = recordLine(record);
+  tx.append(path, line, isCompleteRecordLine, { kind: 'log', file: path, id: String((record as { id?: unknown }).id), line: line.trimEnd() });
   sealIfLarge(tx, path, fileHeader(LOGS[name].comment, SCHEMA_VERSION, LOGS[name].listKey), (record as { at?: string }).at);
 }
 
 export function appendCatchRow(tx: Transaction, row: CatchRow): void {
   const path = tx.context.path(FILES.catches);
-  tx.append(path, formatRow(row), isCompleteRow);
+  assertAppendableRows(tx, path);
+  const line = formatRow(row);
+  tx.append(path, line, isCompleteRow, { kind: 'tsv', file: path, id: row.id, line: line.trimEnd() });
   sealIfLarge(tx, path, CATCH_HEADER, row.at);
+}
+
+/**
+ * Never append to a log that does not read (SPEC 4.9): every line must be a header line or a
+ * whole record (a torn last line is cut off by the append). A byte scan (0.5 ms per MiB,
+ * against 6.6 ms for a JSON parse of every line) decides; a file a person edited into block-style
+ * YAML goes through the YAML parser instead.
+ */
+async function assertAppendable(tx: Transaction, path: string, listKey: string): Promise<void> {
+  const content = tx.read(path);
+  if (!content) return;
+  const bad = firstOddLine(content, (line) => line[0] === 0x2d && line[1] === 0x20 && line[2] === 0x7b && line[line.length - 1] === 0x7d);
+  if (bad === undefined) return;
+  const display = tx.context.display(path);
+  const text = content.toString('utf8');
+  if (!text.split('\n').some((line) => line.startsWith('- {'))) {
+    await parseRecordText(text, listKey, display); // block style: the YAML parser judges
+    return;
+  }
+  throw unreadableError(display, bad, 'this line is neither a header line nor a whole record');
+}
+
+function assertAppendableRows(tx: Transaction, path: string): void {
+  const content = tx.read(path);
+  if (!content) return;
+  let header = true;
+  const bad = firstOddLine(content, (line) => {
+    if (header) {
+      header = false;
+      return `${line.toString('utf8')}\n` === CATCH_HEADER;
+    }
+    let tabs = 0;
+    for (const byte of line) if (byte === 0x09) tabs++;
+    return tabs === CATCH_HEADER.split('\t').length - 1;
+  });
+  if (bad !== undefined) throw unreadableError(tx.context.display(path), bad, bad === 1 ? 'not the catch-log header' : "a record must have the header's 7 tab-separated fields");
+}
+
+/** The 1-based number of the first complete line (the torn last one aside) that is neither blank, a header line, nor accepted. */
+function firstOddLine(content: Buffer, accept: (line: Buffer) => boolean): number | undefined {
+  let at = content[0] === 0xef && content[1] === 0xbb && content[2] === 0xbf ? 3 : 0;
+  for (let number = 1; ; number++) {
+    const newline = content.indexOf(0x0a, at);
+    if (newline < 0) return undefined;
+    const end = newline > at && content[newline - 1] === 0x0d ? newline - 1 : newline;
+    const line = content.subarray(at, end);
+    const first = line[0];
+    const headerLine = first === undefined || first === 0x23 || (first !== 0x2d && /^(schema:\s*\d+|[a-z_]+:( \[\])?)\s*$/.test(line.toString('latin1')));
+    if (!headerLine && !accept(line)) return number;
+    at = newline + 1;
+  }
 }
 
 /**
@@ -67,7 +122,7 @@ function sealIfLarge(tx: Transaction, path: string, header: string, at: string |
   const stamp = (at ?? new Date().toISOString()).replace(/[-:]/g, '').replace(/\.\d+/, '');
   const segment = tx.context.path(ARCHIVE_DIR, `${file.slice(0, dot)}.${stamp}.${randomBytes(3).toString('hex')}${file.slice(dot)}`);
   mkdirSync(tx.context.path(ARCHIVE_DIR), { recursive: true });
-  tx.replace(segment, readFileSync(path));
+  tx.replace(segment, tx.read(path) ?? readFileSync(path));
   tx.replace(path, header);
   tx.sealed = true;
 }

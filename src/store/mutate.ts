@@ -1,10 +1,14 @@
 import { AgentstateError } from '../errors.js';
 import type { CommitOutcome } from '../git/commit.js';
 import { refreshBoot } from './boot-file.js';
+import { notePending, pendingFile, recordChanges } from './commit-step.js';
 import { faultPoint } from './fault.js';
+import { healFromHead, healFromJournal } from './heal.js';
+import { journalRecords } from './journal.js';
 import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';
 import { withLock } from './lock.js';
-import { record, Transaction } from './transaction.js';
+import { refuseSymlinkedStateDir, restoreMissing } from './prepare.js';
+import { readPending, Transaction, writePending } from './transaction.js';
 import type { StateContext } from './context.js';
 
 export interface Recorded<T> {
@@ -13,19 +17,47 @@ export interface Recorded<T> {
 }
 
 /**
- * The write pipeline: run `fn` under the state lock, regenerate the AGENTS.md block when `fn`
- * changed something it shows, and record everything as one commit, holding the lock from the
- * first write through the commit so that no other writer's record lands in it.
+ * The write pipeline, under the state lock from the first write through the commit (so no other
+ * writer's record lands in this commit):
+ *   prepare — bring back state files and journaled records the work tree lost;
+ *   `fn`    — the command's writes (fenced, guarded, undoable);
+ *   the AGENTS.md block, when `fn` changed something it shows;
+ *   journal — the new records, fsynced, before anything is acknowledged;
+ *   commit  — in the commit mode in force.
+ * Any failure before the commit rolls every write back: the files are as they were.
  */
 export async function mutate<T>(context: StateContext, command: string, fn: (tx: Transaction) => Promise<T> | T): Promise<Recorded<T>> {
+  void context.commitMode; // a bad AGENTSTATE_COMMIT is a usage error before anything happens
+  refuseSymlinkedStateDir(context);
   ensureLocalDir(context);
-  const options = { timeoutMs: context.config.lock.timeout_ms, staleMs: context.config.lock.stale_ms, command: `agentstate ${command}` };
-  return withLock(localPath(context, LOCAL_FILES.lock), options, async () => {
+  const options = {
+    timeoutMs: context.config.lock.timeout_ms,
+    staleMs: context.config.lock.stale_ms,
+    command: `agentstate ${command}`,
+    onWait: (holder: string) => context.notify(`waiting for the state lock, held by ${holder}`),
+  };
+  return withLock(localPath(context, LOCAL_FILES.lock), options, async (lock) => {
     faultPoint('after-lock');
-    const tx = new Transaction(context);
-    const result = await fn(tx);
-    if (tx.bootAffected) await refreshBootSafely(tx);
-    const commit = record(context, command, tx);
+    const pendingBefore = readPending(pendingFile(context));
+    const tx: Transaction = new Transaction(context, {
+      fence: () => lock.assertHeld(),
+      intend: (path) => notePending(context, path),
+      beforeAppend: (path) => healFromHead(tx, path),
+    });
+    let result: T;
+    try {
+      restoreMissing(tx);
+      healFromJournal(tx);
+      result = await fn(tx);
+      if (tx.bootAffected) await refreshBootSafely(tx);
+      lock.assertHeld();
+      journalRecords(tx);
+    } catch (error) {
+      tx.rollback();
+      writePending(pendingFile(context), pendingBefore);
+      throw error;
+    }
+    const commit = recordChanges(context, command, tx);
     return { result, commit };
   });
 }

@@ -34,5 +34,7 @@ export function runtimeText(runtime: Runtime): string {
 }
 
 export function writeRuntime(tx: Transaction, runtime: Runtime): void {
-  tx.replace(tx.context.path(FILES.runtime), runtimeText(runtime));
+  const path = tx.context.path(FILES.runtime);
+  const text = runtimeText(runtime);
+  tx.replace(path, text, { kind: 'runtime', file: path, id: 'runtime', line: text, version: runtime.version });
 }

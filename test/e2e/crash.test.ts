@@ -1,22 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseEnv, cli, git, pyYaml, stateRepo, type Run } from '../helpers/cli.js';
+import { cli, git, pyYaml, spawnCli, stateRepo } from '../helpers/cli.js';
 
 type Records = { events: Array<{ id: string; summary: string }> | null };
 type Chain = { decisions: Array<{ id: string }> | null };
-
-function spawnCli(dir: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: baseEnv(env) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<Run & { signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
 
 /** After a crash: the next command works, nothing acknowledged is lost or doubled, repair makes check pass. */
 async function expectRecovered(dir: string, acknowledgedEvents: string[], acknowledgedDecisions: string[] = []) {

@@ -42,6 +42,30 @@ export function cliAsync(cwd: string, args: string[], env: Env = {}): Promise<Ru
   });
 }
 
+/** Start the built CLI and keep hold of the process (to stop, continue or kill it). */
+export function spawnCli(dir: string, args: string[], env: Env = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: baseEnv(env) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<Run & { signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+/** Wait until a process has stopped itself (SIGSTOP): its state in /proc is T. */
+export async function untilStopped(pid: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export function sh(cwd: string, command: string, args: string[], env: Env = {}): string {
   const result = spawnSync(command, args, { cwd, env: baseEnv(env), encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);

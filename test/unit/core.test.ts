@@ -5,7 +5,7 @@ import { withImport, withSessionHook } from '../../src/core/claude-settings.js';
 import { mergeConfig, configProblem, DEFAULT_CONFIG } from '../../src/core/config.js';
 import { projectDecisions } from '../../src/core/decisions.js';
 import { getPath, parseKey, setPath, unsetPath } from '../../src/core/dotted.js';
-import { userNameIn } from '../../src/git/config-file.js';
+import { gitBoolean, settingsIn } from '../../src/git/config-file.js';
 import { findOversized, findSecret } from '../../src/core/guards.js';
 import { isIdForm, newId, resolveIdPrefix } from '../../src/core/ids.js';
 import { parseRecordLine, recordLine, toLineJson } from '../../src/core/line-format.js';
@@ -211,8 +211,16 @@ describe('git config reading', () => {
     ['[user]\n\tname = First\n[user]\n\tname = Second ; comment\n', 'Second'],
     ['[include]\n\tpath = other\n', null],
     ['[user]\n\tname = "esc\\"aped"\n', null],
+    ['[user "sub"]\n\tname = not this\n', undefined],
   ])('reads %j', (text, expected) => {
-    expect(userNameIn(text)).toBe(expected);
+    const settings = settingsIn(text);
+    expect(settings === null ? null : settings.get('user.name')).toBe(expected);
+  });
+
+  it('reads booleans the way git spells them, a bare key included', () => {
+    expect(gitBoolean(settingsIn('[commit]\n\tgpgSign\n')?.get('commit.gpgsign'))).toBe(true);
+    expect(gitBoolean(settingsIn('[commit]\n\tgpgsign = off\n')?.get('commit.gpgsign'))).toBe(false);
+    expect(gitBoolean(undefined)).toBeUndefined();
   });
 });
 

@@ -1,0 +1,46 @@
+import { existsSync, lstatSync } from 'node:fs';
+import { hasHead, readTreeFiles } from '../git/blobs.js';
+import { excludedBySparseCheckout } from '../git/repo.js';
+import { sparseCheckoutError, usageError } from '../errors.js';
+import { FILES, STATE_DIR } from './layout.js';
+import type { StateContext } from './context.js';
+import type { Transaction } from './transaction.js';
+
+/**
+ * Before a command writes: the state folder must be a real folder inside the repository, and a
+ * state file that went missing (deleted by hand, a checkout) is brought back from HEAD — never
+ * "repaired" by committing its removal. In a sparse checkout that leaves `.agentstate/` out, a
+ * write would commit the removal of every record: say so and stop, writing nothing.
+ */
+export function refuseSymlinkedStateDir(context: StateContext): void {
+  try {
+    if (lstatSync(context.stateDir).isSymbolicLink()) {
+      throw usageError(`${STATE_DIR} is a symbolic link; agentstate only writes inside the repository`, 'nothing was written; replace the link by the folder itself');
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** The state files git has in HEAD that the work tree lacks, restored from HEAD. Returns their names. */
+export function restoreMissing(tx: Transaction): string[] {
+  const { context } = tx;
+  const repo = context.repo;
+  const names = Object.values(FILES);
+  const missing = names.filter((name) => !existsSync(context.path(name)));
+  if (missing.length === 0 || !repo || !hasHead(repo.root)) return [];
+  const paths = missing.map((name) => context.display(context.path(name)));
+  if (excludedBySparseCheckout(repo.root, paths)) throw sparseCheckoutError(context.display(context.stateDir));
+  const committed = readTreeFiles(repo.root, 'HEAD', paths);
+  const restored: string[] = [];
+  for (const [i, name] of missing.entries()) {
+    const bytes = committed.get(paths[i]!);
+    if (bytes === undefined) continue;
+    tx.replace(context.path(name), bytes);
+    restored.push(name);
+  }
+  if (restored.length) context.warn(`restored ${restored.join(', ')} from HEAD (missing from the work tree; records journaled since are put back too)`);
+  return restored;
+}
+
+
