@@ -54,10 +54,10 @@ async function learn(context: StateContext, text: string, options: LearnOptions)
     ...(context.session() ? { session: context.session() } : {}),
     ...(options.once ? { once: options.once } : {}),
   });
-  const { result, commit } = await mutate(context, 'learn', (tx) => {
+  const { result, commit } = await mutate(context, 'learn', async (tx) => {
     const existing = options.once ? findOnce(context, 'learnings', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
-    appendLearningRecord(tx, record);
+    await appendLearningRecord(tx, record);
     tx.describe(text, record.id);
     return { id: record.id, existing: false };
   });
@@ -83,7 +83,7 @@ async function close(context: StateContext, options: LearnOptions) {
       ...(context.session() ? { session: context.session() } : {}),
       ...(options.once ? { once: options.once } : {}),
     });
-    appendLearningRecord(tx, record);
+    await appendLearningRecord(tx, record);
     tx.describe(`${view.id}: ${view.text}`, record.id);
     return { id: record.id, learning: view.id, text: view.text, confirmations: view.confirmations + (retire ? 0 : 1), existing: false };
   });

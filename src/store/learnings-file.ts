@@ -20,9 +20,9 @@ export async function readLearningViews(context: StateContext): Promise<Learning
  * is regenerated in the same commit (byte-identical when the top did not change). A state
  * directory made before learnings existed gets the file here.
  */
-export function appendLearningRecord(tx: Transaction, record: object): void {
+export async function appendLearningRecord(tx: Transaction, record: object): Promise<void> {
   const path = logPath(tx.context, 'learnings');
   if (!existsSync(path)) tx.replace(path, learningsHeader());
-  appendLogRecord(tx, 'learnings', record);
+  await appendLogRecord(tx, 'learnings', record);
   tx.touchBoot();
 }
