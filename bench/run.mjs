@@ -174,6 +174,10 @@ function repoBytes(dir) {
     resume: measure(() => cli(dir, 'resume'), QUICK ? 5 : 11),
     check: measure(() => cli(dir, 'check'), QUICK ? 3 : 7),
     'check --staged': measure(() => cli(dir, 'check', '--staged'), QUICK ? 3 : 7),
+    // The first search indexes every file (a cache under the git dir); later ones read the indexes.
+    'search, first run': stats([cli(dir, 'search', 'benchmark')]),
+    search: measure((i) => cli(dir, 'search', `decision ${(i + 3) * 377}`), QUICK ? 5 : 11),
+    'search, common word': measure(() => cli(dir, 'search', 'seeded', 'benchmark'), QUICK ? 5 : 11),
   };
 }
 
@@ -260,7 +264,7 @@ function print(r) {
   lines.push(`  flatness (${r.growth.flatness.sizes}): ${r.growth.flatness.ratio}x`);
   lines.push('');
   lines.push(`large state (${r.large.state.events} events, ${r.large.state.decisions} decisions, ${r.large.state.tasks} tasks):`);
-  for (const name of ['resume', 'check', 'check --staged']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
+  for (const name of ['resume', 'check', 'check --staged', 'search, first run', 'search', 'search, common word']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
   lines.push('');
   const p = r.parallel;
   lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);

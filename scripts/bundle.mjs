@@ -14,5 +14,7 @@ await build({
   // import.meta is ESM-only; the script knows its own file.
   define: { 'import.meta.url': '__agentstateUrl' },
   banner: { js: "var __agentstateUrl=require('node:url').pathToFileURL(__filename).href;" },
+  // The web view's page (src/web/view.html) is inlined as text: one file, no asset to find at run time.
+  loader: { '.html': 'text' },
   logLevel: 'warning',
 });

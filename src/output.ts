@@ -42,6 +42,16 @@ export async function styleFor(mode: { color: boolean }): Promise<Style> {
   };
 }
 
+/** The terminal's width when stdout is one (to fit a line to it), else undefined: piped output is never cut. */
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number | undefined {
+  return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
+}
+
+/** The width to lay a board out in: the terminal's, else $COLUMNS, else 100. */
+export function layoutWidth(): number {
+  return terminalWidth() ?? (Number(process.env.COLUMNS) > 0 ? Number(process.env.COLUMNS) : 100);
+}
+
 export function writeOut(text: string): void {
   if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -66,4 +76,4 @@ export function table(rows: string[][], style: Style = plain): string {
 }
 
 // eslint-disable-next-line no-control-regex
-const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+export const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;

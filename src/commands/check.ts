@@ -8,7 +8,8 @@ import { openContext, type StateContext } from '../store/context.js';
 import { checkFiles, format, type Finding } from '../store/integrity.js';
 import { BOOT_FILE, FILES } from '../store/layout.js';
 import { LOCAL_FILES, localDir, localPath } from '../store/local.js';
-import { headFiles, indexFiles, readSegmentCache, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
+import { pendingForCommit, stagePending } from '../store/with-code.js';
+import { headFiles, indexFiles, readSegmentCache, trackedLocalFiles, workingTreeFiles, writeSegmentCache } from '../store/state-files.js';
 
 export interface CheckOptions {
   staged?: boolean;
@@ -22,6 +23,9 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   if (options.staged && !context.repo) throw failure('check --staged needs a git repository');
   const current = options.staged ? indexFiles(context) : workingTreeFiles(context);
+  // Commit mode with-code: the state waiting for this commit joins it, once it passes the check.
+  const joining = options.staged && context.commitMode === 'with-code' ? pendingForCommit(context, current) : new Map<string, Buffer>();
+  for (const [path, bytes] of joining) current.set(path, bytes);
   const cache = readSegmentCache(context);
   const validated: string[] = [];
   const findings: Finding[] = await checkFiles({ stateDir: context.display(context.stateDir), current, previous: headFiles(context), trusted: cache, validated });
@@ -36,6 +40,9 @@ export const run: CommandRun<CheckOptions> = async ({ options, globals }) => {
     if (!status.fresh) findings.push({ file: bootFile, message: `${status.reason}; run \`agentstate boot\`` });
   }
   if (!options.staged && context.repo) findings.push(...historyFindings(context));
+  const planted = trackedLocalFiles(context);
+  if (planted.length) context.warn(`ignored (tracked by git, never read by agentstate): ${planted.join(', ')}; \`agentstate doctor --repair\` untracks them`);
+  if (findings.length === 0) stagePending(context, joining);
   const lines = findings.map(format);
   return {
     data: { ok: findings.length === 0, findings, warnings: context.warnings },

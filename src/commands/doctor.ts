@@ -12,7 +12,7 @@ import { LOCAL_FILES, localPath } from '../store/local.js';
 import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
 import { describeHolder, readHolder } from '../store/lock.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
-import { uncommittedStatePaths } from '../store/state-files.js';
+import { trackedLocalFiles, uncommittedStatePaths } from '../store/state-files.js';
 import { mutate } from '../store/mutate.js';
 import { readPending } from '../store/transaction.js';
 import { pendingFile } from '../store/commit-step.js';
@@ -50,6 +50,8 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const holder = readHolder(localPath(context, LOCAL_FILES.lock));
   const stale = staleLock(context);
   add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
+  const plantedLocal = present ? trackedLocalFiles(context) : [];
+  if (plantedLocal.length) add('tracked local files', false, `${plantedLocal.join(', ')}: tracked by git, never read by agentstate (its local files live under the git dir); \`agentstate doctor --repair\` untracks them`);
   const temps = present ? tempFiles(context) : [];
   add('temp files', temps.length === 0, temps.length ? `${temps.length} left by interrupted writes: ${temps.map((t) => context.display(t)).join(', ')}` : 'none');
   const setAsideFiles = present ? readdirSync(context.stateDir).filter((name) => name.includes('.corrupt-')) : [];
@@ -79,6 +81,10 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
       actions.push(`removed ${context.display(indexLock.path)}, left by a git process that is gone (no git process works in this repository)`);
     }
     const { commit } = await mutate(context, 'doctor --repair', async (tx) => {
+      for (const path of plantedLocal) {
+        tx.untrack(join(context.repo!.root, path));
+        actions.push(`untracked ${path} (kept on disk, never read)`);
+      }
       for (const file of damaged) actions.push(file.kind === 'mutable' ? restoreMutable(tx, file) : repairLog(tx, file));
       removeFiles(temps);
       for (const temp of temps) actions.push(`removed temp file ${context.display(temp)}`);

@@ -195,6 +195,19 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate learnings --tag db', 'agentstate learnings --kind failure --json'],
   );
 
+  examples(
+    program
+      .command('search')
+      .description('ranked search (BM25) over events, decisions with their outcomes, tasks, catches and handoffs, sealed segments included')
+      .argument('<query...>', 'words to look for; a word of 3+ letters also finds words it starts ("lock" finds "locking")')
+      .option('--kind <kinds>', `only these kinds, comma-separated or repeated: ${['event', 'handoff', 'decision', 'task', 'catch'].join(', ')}`, collect)
+      .option('--since <when>', 'only records from this time on: ISO time or age (30m, 2h, 7d)')
+      .option('--by <agent>', 'only records written by this agent (a task: its owner)')
+      .option('--limit <n>', 'at most n hits (default 20)')
+      .action(action(() => import('./search.js'))),
+    ['agentstate search redis cache', 'agentstate search "optimistic locking" --kind decision', 'agentstate search deploy --since 7d --by worker-1 --json'],
+  );
+
   const backlog = program.command('backlog').description('tasks: priorities, dependencies, atomic claims, versions');
   const task = (name: string) => () => import('./backlog.js').then((module) => ({ run: module[name as 'add'] }));
   examples(
@@ -259,6 +272,36 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate backlog next', 'agentstate backlog next --claim --agent worker-1 --json'],
   );
 
+  examples(
+    program
+      .command('board')
+      .description('the backlog as a board: ready, in progress (owner, lease), blocked (by what), done recently; fits the terminal')
+      .option('--done-since <when>', 'show done tasks updated since: ISO time or age (default 7d)')
+      .option('--limit <n>', 'at most n cards per column (default 20)')
+      .option('--width <n>', 'lay out for n columns (default: the terminal width, else $COLUMNS, else 100)')
+      .action(action(() => import('./board.js'))),
+    ['agentstate board', 'agentstate board --done-since 1d --limit 5', 'agentstate board --json'],
+  );
+
+  examples(
+    program
+      .command('serve')
+      .description('a local web view: board, decisions, timeline, events, handoffs, catches chart, runtime state; 127.0.0.1 only, token in the URL')
+      .option('--port <n>', 'the port to listen on (default: a free one)')
+      .option('--write', 'let the page move tasks between columns (same checks and commit as `backlog update`)')
+      .action(action(() => import('./serve.js'))),
+    ['agentstate serve', 'agentstate serve --port 4477 --write --agent reviewer'],
+  );
+
+  examples(
+    program
+      .command('report')
+      .description('the web view as one static HTML file (for CI artifacts); with --json alone, the same view as data')
+      .option('--html <file>', 'write the page to this file')
+      .action(action(() => import('./report.js'))),
+    ['agentstate report --html state.html', 'agentstate report --json'],
+  );
+
   const state = program.command('state').description('runtime state: dotted keys, JSON values, versioned');
   const runtime = (name: string) => () => import('./state.js').then((module) => ({ run: module[name as 'get'] }));
   examples(
@@ -295,7 +338,7 @@ export function registerCommands(program: Command, action: Action): void {
       .description('the boot briefing for a new session: handoff, open decisions, standing orders, state, tasks, events, warnings')
       .option('--format <format>', 'md or json', undefined)
       .option('--budget <tokens>', 'fit the briefing in this many tokens (bytes/4); what is cut is said')
-      .option('--focus <text>', 'keep only items matching this text or tag (open decisions and standing orders always stay)')
+      .option('--focus <text>', 'keep only items matching every word of this text, as search matches them; events ranked as search ranks them (open decisions and standing orders always stay)')
       .option('--full', 'everything, no budget')
       .option('--check', 'exit 1 when there are open decisions, stale state or a stale lock')
       .action(action(() => import('./resume.js'))),

@@ -2,6 +2,7 @@ import type { DecisionView } from './decisions.js';
 import { describeExpectation } from './expectations.js';
 import type { LearningView } from './learnings.js';
 import type { Task } from './schemas.js';
+import { matchesAll, queryWords } from './search-text.js';
 
 /**
  * The resume briefing and the AGENTS.md block: one renderer over one snapshot of the state.
@@ -296,13 +297,14 @@ function hardCut(text: string, limit: number): string {
 }
 
 /**
- * The "state filter": which items match a focus text (in their text or tags). Open decisions and
- * standing orders are not filtered: they bind whatever the task at hand is.
+ * The "state filter": which items match a focus text, by the words and rules of `agentstate
+ * search` (case-insensitive words; a word of 3+ letters also finds longer words it starts), every
+ * word of the focus matching somewhere in the item's text or tags. Open decisions and standing
+ * orders are not filtered: they bind whatever the task at hand is.
  */
 export function focusMatcher(text: string) {
-  const needle = text.toLowerCase();
-  const has = (...values: Array<string | undefined | string[]>) =>
-    values.flat().some((value) => typeof value === 'string' && value.toLowerCase().includes(needle));
+  const query = queryWords(text);
+  const has = (...values: Array<string | undefined | string[]>) => matchesAll(query, ...values.flat());
   return {
     decision: (view: DecisionView) => has(view.title, view.why, view.action, view.tags),
     task: (task: Task) => has(task.title, task.epic, task.tags, task.notes),

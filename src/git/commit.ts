@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { faultPoint } from '../fault.js';
 import { gitBoolean, readGitSettings } from './config-file.js';
 import { commitIdentity } from './identity.js';
 import { IndexLock, type IndexUpdate } from './index-file.js';
@@ -38,6 +39,8 @@ export interface CommitRequest {
   sign?: SignMode;
   /** Amend the previous agentstate commit instead of adding one, when the policy allows it. */
   squash?: SquashPolicy;
+  /** Paths to remove from the commit and the index (only files that never belonged in git: a tracked .locks/). */
+  remove?: string[];
 }
 
 /** Why a commit must be deferred right now, or undefined when it may be made. */
@@ -107,18 +110,19 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
       return { path: file.path, sha: store.write('blob', file.content(head)), before };
     });
     const changes = blobs.filter((change) => change.before?.sha !== change.sha);
-    if (changes.length === 0) return { status: 'unchanged' };
-    const tree = editTree(
-      store,
-      baseTree,
-      changes.map(({ path, sha, before }) => ({ path, blob: { sha, mode: before?.mode === '100755' ? '100755' : '100644' } })),
-    );
+    const removed = (request.remove ?? []).filter((path) => blobAt(store, baseTree, path));
+    if (changes.length === 0 && removed.length === 0) return { status: 'unchanged' };
+    const tree = editTree(store, baseTree, [
+      ...changes.map(({ path, sha, before }) => ({ path, blob: { sha, mode: before?.mode === '100755' ? '100755' : '100644' } })),
+      ...removed.map((path) => ({ path })),
+    ]);
     const parents = target ? target.parents : head.sha ? [head.sha] : [];
     const message = target ? target.message(request.message) : request.message;
     const identity = commitIdentity(repo, settings);
     const sign = request.sign === 'always' || (request.sign !== 'never' && gitBoolean(settings?.get('commit.gpgsign')) === true);
     const made = sign ? signedCommit(repo, tree, parents, message, identity) : { sha: store.write('commit', commitBody(tree, parents, identity, message)) };
     if ('reason' in made) return { status: 'deferred', reason: made.reason };
+    faultPoint('before-update-ref');
     const subject = message.split('\n')[0] ?? '';
     const moved = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-ref', '-m', `${target ? 'commit (amend)' : 'commit'}: ${subject}`, 'HEAD', made.sha, head.sha ?? store.zero]);
     if (moved.status !== 0) {
@@ -128,7 +132,7 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
       }
       return { status: 'deferred', reason: `git update-ref failed: ${firstLine(moved.stderr)}` };
     }
-    syncIndex(repo, index, blobs.map(({ path, sha }) => ({ path, sha })), store.hexLength);
+    syncIndex(repo, index, blobs.map(({ path, sha }) => ({ path, sha })), store.hexLength, removed);
     if (request.maintenance) git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'maintenance', 'run', '--auto', '--quiet']);
     return {
       status: 'committed',
@@ -158,14 +162,14 @@ function signedCommit(repo: Repo, tree: string, parents: string[], message: stri
 }
 
 /** Point the index entries of the committed paths at their new blobs (git's own update-index where the index needs it). */
-function syncIndex(repo: Repo, index: IndexLock, blobs: IndexUpdate[], hexLength: number): void {
-  const patched = index.prepare(blobs, hexLength);
+function syncIndex(repo: Repo, index: IndexLock, blobs: IndexUpdate[], hexLength: number, removed: string[]): void {
+  const patched = removed.length ? 'unsupported' : index.prepare(blobs, hexLength);
   if (typeof patched !== 'string') {
     index.install(patched);
     return;
   }
   index.release();
-  const input = blobs.map(({ path, sha }) => `100644 ${sha}\t${path}\n`).join('');
+  const input = [...blobs.map(({ path, sha }) => `100644 ${sha}\t${path}\n`), ...removed.map((path) => `0 ${'0'.repeat(hexLength)}\t${path}\n`)].join('');
   for (let attempt = 0; attempt < 40; attempt++) {
     const result = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-index', '--add', '--index-info'], { input });
     if (result.status === 0 || !/index\.lock/.test(result.stderr)) return;

@@ -69,6 +69,7 @@ export function squashedMessage(previous: string, next: string): string {
   const [a, b] = [parts(previous), parts(next)];
   const items = [...a.items, ...b.items];
   const trailers = [...new Set([...a.trailers, ...b.trailers])];
-  const commands = [...new Set(items.map((item) => item.slice(2).split(' ')[0]))].join(', ');
+  const named = trailers.filter((line) => line.startsWith('Agentstate-Command: ')).map((line) => line.slice('Agentstate-Command: '.length));
+  const commands = [...new Set(named.length ? named : items.map((item) => item.slice(2).split(' ')[0]))].join(', ');
   return `agentstate: ${items.length} changes (${commands})\n\n${items.join('\n')}\n\n${trailers.join('\n')}\n`;
 }

@@ -7,11 +7,11 @@ import { ObjectStore, parseCommit } from '../git/objects.js';
 import { readHead } from '../git/repo.js';
 import { entryAt } from '../git/tree-edit.js';
 import { findBlock, spliceBlock } from './boot-file.js';
-import { faultPoint } from './fault.js';
+import { faultPoint } from '../fault.js';
 import { journalCommitted } from './journal.js';
 import { reportReconciled } from './heal.js';
 import { reconcileLog } from '../core/log-heal.js';
-import { BOOT_FILE, FILES, LOGS, STATE_DIR } from './layout.js';
+import { BOOT_FILE, FILES, LOCKS_DIR, LOGS, STATE_DIR } from './layout.js';
 import { LOCAL_FILES, localPath } from './local.js';
 import { readPending, writePending, type Transaction } from './transaction.js';
 import type { StateContext } from './context.js';
@@ -36,7 +36,8 @@ export function notePending(context: StateContext, path: string): void {
 export function recordChanges(context: StateContext, command: string, tx: Transaction): CommitOutcome {
   const file = pendingFile(context);
   const paths = new Set([...readPending(file), ...[...tx.changed].map((path) => context.display(path))]);
-  if (paths.size === 0) return { status: 'unchanged' };
+  const remove = [...tx.untracked].map((path) => context.display(path)).filter((path) => path.startsWith(`${context.display(context.path(LOCKS_DIR))}/`));
+  if (paths.size === 0 && remove.length === 0) return { status: 'unchanged' };
   const mode = context.commitMode;
   if (mode === 'off') {
     // --no-commit leaves the paths pending for the next command; git.commit: off records nothing, ever.
@@ -45,7 +46,7 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
   }
   if (mode === 'with-code' && !tx.recordPending) {
     writePending(file, paths);
-    return { status: 'off', reason: 'with-code: the state joins your next commit (`agentstate commit` records it now)' };
+    return { status: 'off', reason: 'with-code: the state joins your next commit (the pre-commit hook adds it; `agentstate commit` records it now)' };
   }
   const repo = context.repo;
   const reason = deferReason(repo);
@@ -53,11 +54,14 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
   if (reason || !repo) return deferred(context, reason ?? 'not inside a git repository');
   if (isNotVersioned(context)) {
     writePending(file, []);
-    return { status: 'off', reason: `not versioned: ${STATE_DIR}/ is git-ignored` };
+    const why = `not versioned: ${STATE_DIR}/ is git-ignored`;
+    sayOnce(context, LOCAL_FILES.notVersionedNoted, `${why}; the state is written here and never committed (remove it from .gitignore to version it)`);
+    return { status: 'off', reason: why };
   }
   const files = [...paths].sort().flatMap((path) => commitFile(context, tx, path));
   const outcome = commitFiles(repo, {
     files,
+    remove,
     message: commitMessage(context, command, tx),
     maintenance: tx.sealed,
     sign: context.config.git.sign,
@@ -81,6 +85,7 @@ function commitMessage(context: StateContext, command: string, tx: Transaction):
   const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
   const trailers = [
     tx.recordId ? `Agentstate-Id: ${tx.recordId}` : '',
+    `Agentstate-Command: ${command}`,
     `Agentstate-Agent: ${oneLine(context.agent())}`,
     context.session() ? `Agentstate-Session: ${oneLine(context.session() ?? '')}` : '',
   ].filter(Boolean);
@@ -152,10 +157,15 @@ function isNotVersioned(context: StateContext): boolean {
   return isIgnored(repo, context.display(context.path(FILES.config)));
 }
 
-/** Said once per clone: git has no identity, so our commits carry a fallback one. */
+/** A warning said once per clone (a marker under the git dir remembers it). */
+function sayOnce(context: StateContext, marker: string, message: string): void {
+  const path = localPath(context, marker);
+  if (existsSync(path)) return;
+  writeFileSync(path, `${message}\n`);
+  context.warn(message);
+}
+
+/** git has no identity here, so our commits carry a fallback one. */
 function noteFallbackIdentity(context: StateContext, identity: string): void {
-  const marker = localPath(context, LOCAL_FILES.identityNoted);
-  if (existsSync(marker)) return;
-  writeFileSync(marker, `${identity}\n`);
-  context.warn(`git has no user.name/user.email here: agentstate commits as ${identity} (set them with \`git config user.name …\` and \`git config user.email …\`)`);
+  sayOnce(context, LOCAL_FILES.identityNoted, `git has no user.name/user.email here: agentstate commits as ${identity} (set them with \`git config user.name …\` and \`git config user.email …\`)`);
 }

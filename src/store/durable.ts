@@ -13,7 +13,7 @@ import {
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { usageError } from '../errors.js';
-import { faultPoint } from './fault.js';
+import { faultPoint } from '../fault.js';
 
 /** fsync a directory, so that a rename or a new file in it survives a crash. */
 export function fsyncDir(dir: string): void {

@@ -7,7 +7,7 @@ import { readHead } from '../git/repo.js';
 import { git } from '../git/run.js';
 import { headFile } from '../git/tree-edit.js';
 import { writeFileAtomic } from './durable.js';
-import { currentBranch, journalPath, readEntries, type Entry } from './journal.js';
+import { currentBranch, journalPath, keyOf, readEntries, type Entry } from './journal.js';
 import { isCompleteRecordLine } from './logs.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
@@ -36,6 +36,27 @@ export function healFromJournal(tx: Transaction): number {
     if (!ancestry.has(sha)) ancestry.set(sha, git(context.repo.root, ['merge-base', '--is-ancestor', sha, 'HEAD']).status === 0);
     return ancestry.get(sha)!;
   };
+  const store = context.repo ? new ObjectStore(context.repo) : undefined;
+  const headBytes = new Map<string, Buffer | undefined>();
+  /** A record without a commit of ours (commit mode with-code) is safe once HEAD's copy of its file holds it. */
+  const inHead = (entry: Entry): boolean => {
+    if (!store) return false;
+    if (!headBytes.has(entry.file)) headBytes.set(entry.file, headFile(store, head, entry.file)?.read());
+    const bytes = headBytes.get(entry.file);
+    if (!bytes) return false;
+    if (entry.kind === 'runtime') {
+      try {
+        return Number((JSON.parse(bytes.toString('utf8')) as { version?: number }).version) >= (entry.version ?? 0);
+      } catch {
+        return false;
+      }
+    }
+    if (entry.kind === 'task') {
+      const version = taskVersion(bytes, entry.id);
+      return typeof version === 'number' && version >= (entry.version ?? 0);
+    }
+    return bytes.includes(entry.kind === 'tsv' ? `\n${entry.id}\t` : `"id":"${entry.id}"`);
+  };
   const keep: Entry[] = [];
   let restored = 0;
   const now = Date.now();
@@ -53,9 +74,11 @@ export function healFromJournal(tx: Transaction): number {
       restored++;
       present = true;
     }
-    if (!(entry.commit && isAncestor(entry.commit))) {
+    const proven = entry.commit ? isAncestor(entry.commit) : entry.head !== head && inHead(entry);
+    if (!proven) {
       keep.push(entry);
       tx.include(path); // in the work tree, not (yet) in HEAD's history: this command's commit records it
+      tx.journalCarried.push(keyOf(entry));
     }
   }
   if (keep.length !== entries.length) {

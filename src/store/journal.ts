@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } f
 import { join } from 'node:path';
 import { LOCAL_FILES, localPath } from './local.js';
 import type { StateContext } from './context.js';
+import { readHead } from '../git/repo.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -24,6 +25,8 @@ export interface Entry extends Omit<JournalRecord, 'file'> {
   file: string; // repo-relative
   branch: string;
   at: string;
+  /** HEAD when it was journaled: once HEAD has moved, a record without its own commit may be in the user's commit (with-code). */
+  head?: string;
   commit?: string;
 }
 
@@ -54,7 +57,7 @@ export function readEntries(context: StateContext): Entry[] {
   return [...entries.values()];
 }
 
-const keyOf = (entry: { file: string; id: string; version?: number }) => `${entry.file}\0${entry.id}\0${entry.version ?? ''}`;
+export const keyOf = (entry: { file: string; id: string; version?: number }) => `${entry.file}\0${entry.id}\0${entry.version ?? ''}`;
 
 function appendLines(context: StateContext, lines: string[]): void {
   if (lines.length === 0) return;
@@ -79,15 +82,16 @@ export function journalRecords(tx: Transaction): void {
   const { context } = tx;
   const branch = currentBranch(context);
   const at = new Date().toISOString();
+  const head = context.repo ? readHead(context.repo).sha : undefined;
   appendLines(
     context,
-    tx.records.map((record) => JSON.stringify({ ...record, file: context.display(record.file), branch, at })),
+    tx.records.map((record) => JSON.stringify({ ...record, file: context.display(record.file), branch, at, ...(head ? { head } : {}) })),
   );
 }
 
 /** The commit that holds a transaction's records. */
 export function journalCommitted(tx: Transaction, sha: string): void {
-  if (tx.records.length === 0) return;
-  appendLines(tx.context, [JSON.stringify({ committed: sha, keys: tx.records.map((record) => keyOf({ ...record, file: tx.context.display(record.file) })) })]);
+  const keys = [...tx.records.map((record) => keyOf({ ...record, file: tx.context.display(record.file) })), ...tx.journalCarried];
+  if (keys.length) appendLines(tx.context, [JSON.stringify({ committed: sha, keys })]);
 }
 

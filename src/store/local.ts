@@ -36,4 +36,5 @@ export const LOCAL_FILES = {
   segmentsWithoutHandoff: 'segments-without-handoff',
   journal: 'journal',
   identityNoted: 'identity-noted',
+  notVersionedNoted: 'not-versioned-noted',
 } as const;

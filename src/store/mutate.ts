@@ -2,7 +2,7 @@ import { AgentstateError } from '../errors.js';
 import type { CommitOutcome } from '../git/commit.js';
 import { refreshBoot } from './boot-file.js';
 import { notePending, pendingFile, recordChanges } from './commit-step.js';
-import { faultPoint } from './fault.js';
+import { faultPoint } from '../fault.js';
 import { healFromHead, healFromJournal } from './heal.js';
 import { journalRecords } from './journal.js';
 import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';

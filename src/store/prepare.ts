@@ -2,7 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { excludedBySparseCheckout } from '../git/repo.js';
 import { sparseCheckoutError, usageError } from '../errors.js';
-import { FILES, STATE_DIR } from './layout.js';
+import { ARCHIVE_DIR, BLOBS_DIR, FILES, LOCKS_DIR } from './layout.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -13,12 +13,14 @@ import type { Transaction } from './transaction.js';
  * write would commit the removal of every record: say so and stop, writing nothing.
  */
 export function refuseSymlinkedStateDir(context: StateContext): void {
-  try {
-    if (lstatSync(context.stateDir).isSymbolicLink()) {
-      throw usageError(`${STATE_DIR} is a symbolic link; agentstate only writes inside the repository`, 'nothing was written; replace the link by the folder itself');
+  for (const dir of [context.stateDir, context.path(ARCHIVE_DIR), context.path(BLOBS_DIR), context.path(LOCKS_DIR)]) {
+    try {
+      if (!lstatSync(dir).isSymbolicLink()) continue;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw usageError(`${context.display(dir)} is a symbolic link; agentstate only writes inside the repository`, 'nothing was written; replace the link by the folder itself');
   }
 }
 

@@ -5,6 +5,7 @@ import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
 import { BOOT_LEARNINGS, focusMatcher, RESUME_LEARNINGS, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
 import { rankLearnings, type LearningView } from '../core/learnings.js';
+import { bestMatches } from '../core/search-focus.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary } from './decisions-file.js';
@@ -124,7 +125,7 @@ export async function buildSnapshot(context: StateContext, options: SnapshotOpti
   const runtime = resume ? readRuntime(context) : undefined;
   if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
   const eventCount = options.full ? 1_000_000 : 10;
-  const events = !resume ? [] : match ? recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event).slice(-eventCount) : recentEvents(context, eventCount);
+  const events = !resume ? [] : match ? bestMatches(recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event), options.focus!, eventCount) : recentEvents(context, eventCount);
   const learnings = rankLearnings(await readLearningViews(context), options.focus).slice(0, limit(resume ? RESUME_LEARNINGS : BOOT_LEARNINGS));
   return {
     generatedAt: new Date().toISOString(),

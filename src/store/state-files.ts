@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { changedPaths } from '../git/commit.js';
-import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
+import { ARCHIVE_DIR, BOOT_FILE, FILES, LOCKS_DIR } from './layout.js';
+import { git } from '../git/run.js';
 import { LOCAL_FILES, localDir, localPath } from './local.js';
 import type { StateContext } from './context.js';
 
@@ -58,4 +59,14 @@ export function writeSegmentCache(context: StateContext, known: Set<string>, val
   const fresh = validated.filter((digest) => !known.has(digest));
   if (fresh.length === 0 || !existsSync(localDir(context))) return;
   writeFileSync(segmentCachePath(context), [...known, ...fresh].join('\n') + '\n');
+}
+
+/**
+ * Files a repository tracks under `.agentstate/.locks/`: agentstate never reads them (its local
+ * files live under the git dir), so a clone cannot plant a deferred-commit list or a cache there.
+ */
+export function trackedLocalFiles(context: StateContext): string[] {
+  if (!context.repo || !existsSync(context.path(LOCKS_DIR))) return [];
+  const listed = git(context.repo.root, ['ls-files', '-z', '--', context.display(context.path(LOCKS_DIR))]);
+  return listed.status === 0 ? listed.stdout.split('\0').filter(Boolean) : [];
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'nod
 import { dirname } from 'node:path';
 import { AgentstateError, failure } from '../errors.js';
 import { appendDurably, refuseSymlinkedDirs, writeFileAtomic } from './durable.js';
-import { faultPoint } from './fault.js';
+import { faultPoint } from '../fault.js';
 import type { StateContext } from './context.js';
 import type { JournalRecord } from './journal.js';
 
@@ -18,8 +18,12 @@ export class Transaction {
   readonly changed = new Set<string>();
   /** Records appended to logs (and task or runtime versions), for the write-ahead journal. */
   readonly records: JournalRecord[] = [];
+  /** Journal entries of earlier commands that this commit records too (their keys). */
+  readonly journalCarried: string[] = [];
   /** What each written file holds now. */
   readonly contents = new Map<string, Buffer>();
+  /** Files to take out of git in this commit (absolute paths). */
+  readonly untracked = new Set<string>();
   /** Logs found to hold exactly HEAD's bytes before this transaction appended (path -> that blob's name). */
   readonly matchedHead = new Map<string, string>();
   bootAffected = false;
@@ -120,6 +124,11 @@ export class Transaction {
   /** A path changed outside this transaction (found by `agentstate commit`, or healed) to record too. */
   include(path: string): void {
     this.changed.add(path);
+  }
+
+  /** Take a file out of git (the file stays on disk): only what never belonged there, a tracked .agentstate/.locks/. */
+  untrack(path: string): void {
+    this.untracked.add(path);
   }
 
   /** Something the AGENTS.md block shows has changed: regenerate it in the same commit. */

@@ -184,19 +184,18 @@ describe('never clobber what you cannot read', () => {
 describe('hostile input', () => {
   const hostile = (dir: string, text: string) => {
     writeFileSync(join(dir, EVENTS), text);
-    const started = Date.now();
-    const run = cli(dir, ['events']);
-    return { run, ms: Date.now() - started };
+    return { run: cli(dir, ['events']) };
   };
 
-  it('an alias bomb is rejected within a second', () => {
+  // Not timed (the machine's load is not ours to judge): the alias cap itself must be what stops
+  // it; an uncapped expansion (9^10 nodes) would run out of memory or past the test's timeout.
+  it('an alias bomb is rejected by the alias cap', () => {
     const dir = stateRepo();
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 10; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    const { run, ms } = hostile(dir, `schema: 1\n${levels.join('\n')}\nevents: [*j]\n`);
+    const { run } = hostile(dir, `schema: 1\n${levels.join('\n')}\nevents: [*j]\n`);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/events\.yaml/);
-    expect(ms).toBeLessThan(1000 + 500);
+    expect(run.stderr).toMatch(/events\.yaml: rejected: .*alias/i);
   });
 
   it('unknown tags and deep nesting are rejected', () => {
