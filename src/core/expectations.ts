@@ -114,7 +114,7 @@ export interface CommitInfo {
 }
 
 const OWN_COMMIT = /^agentstate: /;
-const RECORD_TRAILER = /^Agentstate-Id: (\S+)$/m;
+const RECORD_TRAILERS = /^Agentstate-Id: (\S+)$/gm;
 
 /** Commits indexed once for all decisions: by sha, by the record id in agentstate's trailer. */
 export interface CommitIndex {
@@ -139,8 +139,8 @@ export function indexCommits(commits: CommitInfo[]): CommitIndex {
       work.push(commit);
       continue;
     }
-    const id = RECORD_TRAILER.exec(commit.message)?.[1];
-    if (id && !byRecord.has(id)) byRecord.set(id, commit);
+    // A squashed commit (commit mode squash) names every record it holds.
+    for (const [, id] of commit.message.matchAll(RECORD_TRAILERS)) if (id && !byRecord.has(id)) byRecord.set(id, commit);
   }
   return { bySha: new Map(commits.map((commit) => [commit.sha, commit])), children, byRecord, work };
 }

@@ -90,6 +90,11 @@ describe('which commits count as made after a decision', () => {
     expect(matchingCommit('draft', after)).toBeUndefined();
   });
 
+  it('finds the decision in a squashed commit that names several records', () => {
+    const squashed = commit('d', ['b'], '2026-03-05T14:15:02Z', 'agentstate: 2 changes (log, decide)\n\n- log x\n- decide y\n\nAgentstate-Id: ev-1\nAgentstate-Id: d-7f3a9c2e0b');
+    expect(commitsAfter(decision, [sameSecond, squashed, before]).map((c) => c.sha)).toEqual(['w']);
+  });
+
   it('without the decision commit (it arrived from another clone), only a later second counts', () => {
     const other = commit('o', ['b'], '2026-03-05T14:15:03Z', 'migration 0042 on a branch');
     const after = commitsAfter(decision, [other, sameSecond, before]);
