@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, commitCount, filesOf, git, json, pyYaml, read, stateRepo, tempDir } from '../helpers/cli.js';
+import { cli, commitCount, filesOf, git, json, readYaml, read, stateRepo, tempDir } from '../helpers/cli.js';
 
 const LOG = '.agentstate/learnings.yaml';
 type Learning = { id: string; text: string; category: string; tags: string[]; confirmations: number; status: string };
@@ -45,7 +45,7 @@ describe('learn and learnings', () => {
     expect(cli(dir, ['learn', '--retire', flaky, '--why', 'again']).code).toBe(2);
     const check = cli(dir, ['check']);
     expect(check.code, check.stdout).toBe(0);
-    const chain = pyYaml(join(dir, LOG)) as { schema: number; learnings: Array<{ kind: string }> };
+    const chain = readYaml(join(dir, LOG)) as { schema: number; learnings: Array<{ kind: string }> };
     expect(chain.schema).toBe(1);
     expect(chain.learnings.map((record) => record.kind)).toEqual(['learning', 'learning', 'learning', 'confirm', 'confirm', 'retire']);
   });
@@ -88,6 +88,19 @@ describe('learn and learnings', () => {
     ok(dir, 'learn', 'First lesson');
     expect(read(dir, LOG)).toMatch(/^# agentstate learnings: append-only.*\nschema: 1\nlearnings:\n- \{"id":"l-/);
     expect(cli(dir, ['check']).code).toBe(0);
+  });
+
+  it('a commit that removes a lesson from learnings.yaml is flagged by check (append-only through history)', () => {
+    const dir = stateRepo();
+    const kept = ok(dir, 'learn', 'Kept lesson');
+    const removed = ok(dir, 'learn', 'Lesson someone deletes by hand');
+    expect(cli(dir, ['check']).code).toBe(0);
+    writeFileSync(join(dir, LOG), read(dir, LOG).split('\n').filter((line) => !line.includes(removed)).join('\n'));
+    git(dir, 'commit', '-qam', 'tidy the lessons');
+    const check = cli(dir, ['check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(new RegExp(`learnings\\.yaml.*${removed}`));
+    expect(check.stdout).not.toContain(kept);
   });
 
   it('learnings.yaml is sealed like the other logs and a torn tail is repaired; no lesson is lost', () => {
@@ -148,7 +161,7 @@ describe('learnings across clones', () => {
     expect(pull.status, pull.stderr).toBe(0);
     const text = read(bob, LOG);
     expect(text).not.toMatch(/^(<<<<<<<|=======|>>>>>>>)/m);
-    const records = (pyYaml(join(bob, LOG)) as { learnings: Array<{ id: string }> }).learnings.map((record) => record.id);
+    const records = (readYaml(join(bob, LOG)) as { learnings: Array<{ id: string }> }).learnings.map((record) => record.id);
     expect(new Set(records).size).toBe(records.length);
     expect(records).toHaveLength(7);
     const live = learnings(bob);
