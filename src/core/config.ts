@@ -8,6 +8,7 @@ export interface Config {
   boot: { budget: number };
   decisions: { recent: number };
   runtime: { heartbeat_stale_minutes: number; types: Record<string, string> };
+  resume: { timeout_ms: number };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -19,6 +20,7 @@ export const DEFAULT_CONFIG: Config = {
   boot: { budget: 1500 },
   decisions: { recent: 10 },
   runtime: { heartbeat_stale_minutes: 60, types: {} },
+  resume: { timeout_ms: 2000 },
 };
 
 /** How changes are recorded in git (config `git.commit`, env AGENTSTATE_COMMIT). */
@@ -47,6 +49,8 @@ decisions:
 runtime:
   heartbeat_stale_minutes: 60   # resume warns when the heartbeat is older
   types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
+resume:
+  timeout_ms: 2000      # resume and boot stop reading here and print what they have
 `;
 
 /** The text version 0.1 wrote: still read without a parser (it means the same as the defaults). */
@@ -97,6 +101,7 @@ export function configProblem(config: Plain): string | undefined {
     ['decisions.recent', isCount, 'a whole number'],
     ['runtime.heartbeat_stale_minutes', isCount, 'a whole number of minutes'],
     ['runtime.types', isPlain, 'a map of field name to type'],
+    ['resume.timeout_ms', isCount, 'a whole number of milliseconds'],
   ];
   for (const [path, ok, what] of checks) {
     const value = path.split('.').reduce<unknown>((node, key) => (isPlain(node) ? node[key] : undefined), config);

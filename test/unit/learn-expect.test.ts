@@ -203,6 +203,8 @@ describe('briefing with learnings and expectations', () => {
     repo: { name: 'p' },
     openDecisions: [open],
     standing: [],
+    inProgress: [],
+    blocked: [],
     nextTasks: [],
     recentDecisions: [],
     recentEvents: [],

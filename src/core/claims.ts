@@ -1,0 +1,39 @@
+import { conflictError, usageError } from '../errors.js';
+import type { Task } from './schemas.js';
+
+/**
+ * Taking and giving back a task: the one place that decides who may hold a task. Pure; the
+ * caller holds the state lock, validates and writes the result.
+ */
+export function claimTask(task: Task, agent: string, now: string): Task {
+  if (task.status === 'active' && task.owner && task.owner !== agent) {
+    throw conflictError(`${task.id} is held by ${task.owner} (active since ${String(task.claimed_at ?? task.updated)})`, 'pick another task: `agentstate backlog next --claim`');
+  }
+  if (task.status !== 'open' && task.status !== 'active') {
+    throw usageError(`${task.id} is ${task.status}; only an open task can be claimed`, `reopen it with \`agentstate backlog update ${task.id} --status open\``);
+  }
+  return { ...task, status: 'active', owner: agent, claimed_at: now, version: task.version + 1, updated: now };
+}
+
+/** True when `agent` already holds the task (claiming again changes nothing). */
+export const holds = (task: Task, agent: string): boolean => task.status === 'active' && task.owner === agent;
+
+/**
+ * Give a claimed task back: status open, no owner. Another agent's claim is released only with
+ * `force` (the owner died: `resume` shows the claim as stale).
+ */
+export function releaseTask(task: Task, agent: string, now: string, force = false): Task {
+  if (task.status !== 'active') {
+    throw usageError(`${task.id} is ${task.status}, not claimed; nothing to release`, 'nothing was written');
+  }
+  if (task.owner && task.owner !== agent && !force) {
+    throw conflictError(
+      `${task.id} is held by ${task.owner}, not ${agent}`,
+      `nothing was written; if ${task.owner} is gone, take it back with \`agentstate backlog release ${task.id} --force\``,
+    );
+  }
+  const released: Task = { ...task, status: 'open', version: task.version + 1, updated: now };
+  delete released.owner;
+  delete released.claimed_at;
+  return released;
+}
