@@ -8,6 +8,7 @@ import { attachChecks } from '../store/expectations.js';
 import { deadlineOf, GuardedReader, openBriefingContext } from '../store/guarded-read.js';
 import { readBriefing } from '../store/snapshot.js';
 import { commitsSinceHandoff, verifyState, type Warning } from '../store/warnings.js';
+import { pendingChanges } from '../store/with-code.js';
 import { parseCount } from './shared.js';
 
 export interface ResumeOptions {
@@ -48,6 +49,8 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     const count = await reader.part('the commits since the handoff', [], undefined, () => commitsSinceHandoff(context, handoff, reader.timeLeft));
     if (count !== undefined) snapshot.commitsSinceHandoff = count;
   }
+  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length }));
+  if (recording) snapshot.recording = recording;
   const warnings: Warning[] = [...reader.warnings, ...context.warnings.map((message) => ({ message, gates: true })), ...checks];
   snapshot.warnings = warnings.map((warning) => warning.message);
   if (reader.missing.length || reader.timedOut) {

@@ -59,6 +59,8 @@ export interface Snapshot {
   learnings?: LearningView[];
   /** What could not be read (damage, a git failure) or was not read in time: the briefing says so. */
   incomplete?: Incomplete;
+  /** How changes are recorded in git, and how many state files wait for a commit. */
+  recording?: { mode: string; pending: number };
 }
 
 export interface Incomplete {
@@ -291,7 +293,15 @@ function header(snapshot: Snapshot, mode: 'resume' | 'boot'): string {
   }
   const count = snapshot.commitsSinceHandoff;
   const since = count === undefined ? '' : `${count} state commit${count === 1 ? '' : 's'} since the latest handoff.\n`;
-  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n${since}${incompleteNote(snapshot.incomplete)}`;
+  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n${recordingLine(snapshot.recording)}${since}${incompleteNote(snapshot.incomplete)}`;
+}
+
+/** The commit mode, and what waits for a commit. */
+function recordingLine(recording: Snapshot['recording']): string {
+  if (!recording) return '';
+  const { mode, pending } = recording;
+  const waiting = pending === 0 ? '' : mode === 'with-code' ? `; ${pending} state file(s) join your next commit` : `; ${pending} state file(s) not committed yet (\`agentstate commit\`)`;
+  return `Commit mode: ${mode}${waiting}.\n`;
 }
 
 /** Said at the top, where a reader cannot miss it: this briefing is missing parts. */
