@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { faultPoint } from '../fault.js';
-import { gitBoolean, readGitSettings } from './config-file.js';
+import { gitBoolean, readGitSettings, type GitSettings } from './config-file.js';
 import { commitIdentity } from './identity.js';
 import { IndexLock, type IndexUpdate } from './index-file.js';
 import { ObjectStore, parseCommit } from './objects.js';
@@ -90,8 +90,8 @@ function waitForIndex(repo: Repo): IndexLock | 'locked' {
 }
 
 function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): CommitOutcome {
-  const store = new ObjectStore(repo);
   const settings = readGitSettings(repo);
+  const store = new ObjectStore(repo, fsyncsObjects(settings));
   const fixed = new Map<string, string>();
   for (let attempt = 0; attempt < 20; attempt++) {
     const head = readHead(repo);
@@ -180,6 +180,13 @@ function syncIndex(repo: Repo, index: IndexLock, patched: Buffer | 'unsupported'
     if (result.status === 0 || !/index\.lock/.test(result.stderr)) return;
     sleepSync(25);
   }
+}
+
+/** Whether git is set to fsync loose objects (core.fsyncObjectFiles, or core.fsync naming them); it does not by default. */
+function fsyncsObjects(settings: GitSettings | null): boolean {
+  if (gitBoolean(settings?.get('core.fsyncobjectfiles'))) return true;
+  const parts = (settings?.get('core.fsync') ?? '').split(',').map((part) => part.trim());
+  return !parts.includes('-loose-object') && parts.some((part) => ['all', 'objects', 'loose-object', 'committed', 'added'].includes(part));
 }
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
