@@ -105,6 +105,7 @@ function interleaved(steps, runs = RUNS, warm = 2) {
     log: (i) => cli(dir, 'log', `bench event ${i}`),
     decide: (i) => cli(dir, 'decide', `bench decision ${i}`, '--why', 'measuring'),
     catch: (i) => cli(dir, 'catch', 'bench', `caught ${i}`),
+    learn: (i) => cli(dir, 'learn', `bench lesson ${i}`, '--tag', 'bench'),
     'backlog add': (i) => cli(dir, 'backlog', 'add', `bench task ${i}`),
     'state set': (i) => cli(dir, 'state', 'set', `counter=${i}`),
     'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--note', `n${i}`),

@@ -151,7 +151,7 @@ function freeBytes(dir: string): number | undefined {
 /** State files that declare a schema older than this version (or none). */
 function olderSchemas(stateDir: string): string[] {
   const older: string[] = [];
-  for (const name of [FILES.config, FILES.events, FILES.decisions, FILES.backlog, FILES.runtime]) {
+  for (const name of [FILES.config, FILES.events, FILES.decisions, FILES.backlog, FILES.runtime, FILES.learnings]) {
     const path = join(stateDir, name);
     if (!existsSync(path)) continue;
     const text = readFileSync(path, 'utf8').slice(0, 4096);

@@ -85,7 +85,7 @@ async function mergeBootFile(base: string, ours: string, theirs: string, path: s
   let block = findBlock(ours)?.block ?? findBlock(theirs)?.block ?? '';
   if (sources) {
     const config = await loadConfig(join(repoRoot, stateDir, FILES.config));
-    block = bootBlock(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff, true), config.boot.budget);
+    block = bootBlock(bootSnapshotOf(sources.decisions, sources.tasks, sources.handoff, sources.learnings, true), config.boot.budget);
   }
   const files = [ours, base, theirs].map(strip);
   const merged = mergeText(files[0]!, files[1]!, files[2]!);

@@ -108,10 +108,16 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--action <action>', 'the concrete next step')
       .option('--standing', 'a standing order: binds every session until revoked')
       .option('--tag <tag>', 'a tag (repeatable)', collect)
+      .option(
+        '--expect <kind:value>',
+        'what will be true once done, checked by resume (repeatable): file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]',
+        collect,
+      )
       .option('--once <key>', 'write nothing if a decision with this key exists')
       .action(action(() => import('./decide.js'))),
     [
       'agentstate decide "Use optimistic locking for backlog updates" --why "conflicts are rare" --action "add --expect-version"',
+      'agentstate decide "Add migration 0042" --why "sessions need a TTL" --expect file:db/0042.sql --expect commit:"migration 0042"',
       'agentstate decide "Never push to main directly" --why "CI gates releases" --standing --tag process',
       'id=$(agentstate decide "Drop the v1 API" --why - -q < rationale.md)',
     ],
@@ -165,6 +171,39 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--once <key>', 'write nothing if a handoff with this key exists')
       .action(action(() => import('./handoff.js'))),
     ['agentstate handoff --done "auth refactor" --remaining "migrate sessions table" --uncertain "is the cache TTL right?"'],
+  );
+
+  examples(
+    program
+      .command('learn')
+      .description('keep a lesson for later sessions (append-only); --confirm <id> counts it as still true, --retire <id> --why ends it')
+      .argument('[lesson]', 'what was learned, in one line')
+      .option('--kind <kind>', 'convention, pattern, failure or tip (default tip)')
+      .option('--tag <tag>', 'a tag; --focus on it brings the lesson first (repeatable)', collect)
+      .option('--ref <path>', 'a file or directory the lesson is about (repeatable)', collect)
+      .option('--confirm <id>', 'count a learning as re-confirmed (it rises in the briefing)')
+      .option('--note <note>', 'with --confirm: where it held again')
+      .option('--retire <id>', 'retire a learning that no longer holds (needs --why); it is never shown again')
+      .option('--why <reason>', 'with --retire: why it no longer holds')
+      .option('--once <key>', 'write nothing if a learnings record with this key exists')
+      .action(action(() => import('./learn.js'))),
+    [
+      'agentstate learn "Run migrations with --lock-timeout 5s: the sessions table is hot" --kind convention --tag db --ref db/',
+      'agentstate learn --confirm l-3k9f',
+      'agentstate learn --retire l-3k9f --why "the table moved to its own cluster"',
+    ],
+  );
+
+  examples(
+    program
+      .command('learnings')
+      .description('list the live learnings, most relevant first (confirmed and recent ones rise)')
+      .option('--tag <tag>', 'only learnings with this tag')
+      .option('--kind <kind>', 'only this kind: convention, pattern, failure, tip')
+      .option('--grep <text>', 'only learnings containing this text')
+      .option('--all', 'retired learnings too')
+      .action(action(() => import('./learnings.js'))),
+    ['agentstate learnings --tag db', 'agentstate learnings --kind failure --json'],
   );
 
   examples(

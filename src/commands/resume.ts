@@ -1,8 +1,10 @@
 import type { CommandRun } from '../command.js';
+import type { DecisionView } from '../core/decisions.js';
 import { render } from '../core/briefing.js';
 import { sessionStartOutput } from '../core/hook-output.js';
 import { usageError } from '../errors.js';
 import { bootPath, bootStatus } from '../store/boot-file.js';
+import { attachChecks } from '../store/expectations.js';
 import { deadlineOf, GuardedReader, openBriefingContext } from '../store/guarded-read.js';
 import { readBriefing } from '../store/snapshot.js';
 import { commitsSinceHandoff, verifyState, type Warning } from '../store/warnings.js';
@@ -40,6 +42,8 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   const checks = await reader.part('the state checks', [], [] as Warning[], () =>
     verifyState(context, { snapshot: full, tasks, ...(boot && !boot.fresh ? { bootProblem: boot.reason } : {}), timeLeft: reader.timeLeft }),
   );
+  // Open decisions' expectations (`decide --expect`), checked against files, git and the runtime state.
+  await reader.part('the checks of open decisions', [], undefined, () => attachChecks(context, snapshot.openDecisions));
   if (full.handoff) {
     const handoff = full.handoff;
     const count = await reader.part('the commits since the handoff', [], undefined, () => commitsSinceHandoff(context, handoff, reader.timeLeft));
@@ -53,7 +57,7 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     snapshot.incomplete = { missing: reader.missing, ...(reader.timedOut ? { timedOutAfterMs: timeout ?? context.config.resume.timeout_ms } : {}) };
   }
   const rendered = render(snapshot, { mode: 'resume', ...(budget !== undefined && !options.full ? { budgetTokens: budget } : {}) });
-  const gate = options.check ? gateProblems(snapshot.openDecisions.length, warnings, reader.timedOut) : [];
+  const gate = options.check ? [...gateProblems(snapshot.openDecisions.length, warnings, reader.timedOut), ...looksDone(snapshot.openDecisions)] : [];
   const exitCode = options.check && gate.length > 0 ? 1 : 0;
   const data = { ...snapshot, cut: rendered.cut, ...(options.check ? { check: { ok: exitCode === 0, problems: gate } } : {}) };
   const incomplete = snapshot.incomplete ? [`the briefing is incomplete (${[...reader.missing, ...(reader.timedOut ? ['time limit reached'] : [])].join(', ')}); it says what is missing`] : [];
@@ -65,6 +69,13 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     quiet: options.check ? '' : rendered.text,
   };
 };
+
+/** Open decisions whose expectations are all met: the work seems to have happened; the agent verifies and records it. */
+function looksDone(views: DecisionView[]): string[] {
+  return views
+    .filter((view) => view.check?.verdict === 'looks-done')
+    .map((view) => `${view.id} ${view.check!.label} (\`agentstate outcome ${view.id} done\`): ${view.title}`);
+}
 
 /**
  * What fails `resume --check`: only what can be acted on now. Open decisions; and the warnings

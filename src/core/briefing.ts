@@ -1,4 +1,6 @@
 import type { DecisionView } from './decisions.js';
+import { describeExpectation } from './expectations.js';
+import type { LearningView } from './learnings.js';
 import type { Task } from './schemas.js';
 import type { BlockedTask, InProgressTask } from './task-board.js';
 import { inlineText } from './text.js';
@@ -53,6 +55,8 @@ export interface Snapshot {
   warnings: string[];
   /** State commits after the latest handoff's commit: how much happened since the last session ended. */
   commitsSinceHandoff?: number;
+  /** The live learnings most relevant to this session, best first (already cut to the count shown). */
+  learnings?: LearningView[];
   /** What could not be read (damage, a git failure) or was not read in time: the briefing says so. */
   incomplete?: Incomplete;
   /** How changes are recorded in git, and how many state files wait for a commit. */
@@ -102,6 +106,32 @@ function decisionLine(view: DecisionView, when: string): string {
   return `- ${view.id} **${oneLine(view.title)}** (${when}, ${oneLine(view.agent)})${tags} — why: ${oneLine(view.why)}${action}`;
 }
 
+/**
+ * What an open decision expects, and in resume what was found. The boot block lists only the
+ * expectations: it is committed, and a verdict in it would be stale the moment the work lands.
+ */
+function expectationLines(view: DecisionView, mode: 'resume' | 'boot'): string {
+  if (!view.expect?.length) return '';
+  if (mode === 'boot' || !view.check) {
+    return `\n  - expects: ${view.expect.map(describeExpectation).join('; ')} — check with \`agentstate decisions --open\``;
+  }
+  const results = view.check.results.map(
+    (result) => `\n    - ${result.met ? 'met' : 'not met'}: ${describeExpectation(result.expect)} — ${oneLine(result.evidence ?? result.reason ?? '')}`,
+  );
+  return `\n  - check: ${view.check.label}${results.join('')}`;
+}
+
+function learningLine(view: LearningView, when: string): string {
+  const tags = view.tags.length ? ` [${view.tags.join(', ')}]` : '';
+  const refs = view.refs.length ? ` (${view.refs.map(oneLine).join(', ')})` : '';
+  const confirmed = view.confirmations ? `, confirmed ${view.confirmations}×` : '';
+  return `- ${view.id} ${view.category}: ${oneLine(view.text)}${tags}${refs} (${when}${confirmed})`;
+}
+
+/** The boot block lists this many learnings (resume lists more). */
+export const BOOT_LEARNINGS = 5;
+export const RESUME_LEARNINGS = 10;
+
 function taskLine(task: Task): string {
   const extra = [task.epic ? `epic ${task.epic}` : '', task.owner ? `owner ${task.owner}` : ''].filter(Boolean).join(', ');
   return `- ${task.id} [${task.priority}] ${oneLine(task.title)}${extra ? ` (${oneLine(extra)})` : ''}`;
@@ -141,6 +171,7 @@ export const RECORDING_HELP = [
   '- What happened: `agentstate log "<summary>" [--type T] [--ref PATH]`; a control that caught something: `agentstate catch <control> <what>`',
   '- Tasks: `agentstate backlog next --claim`, `agentstate backlog update <id> --status done`',
   '- Runtime state: `agentstate state set key=value`; before you stop: `agentstate handoff --done … --remaining …`',
+  '- A lesson for later sessions: `agentstate learn "<lesson>" --tag T`; what the work will leave behind: `agentstate decide … --expect file:PATH`',
 ];
 
 export const STATE_FILE_MAP = [
@@ -148,6 +179,7 @@ export const STATE_FILE_MAP = [
   '- `.agentstate/decisions.yaml` — decision chain (append-only); `decisions-index.yaml` is derived',
   '- `.agentstate/backlog.yaml` — tasks; `.agentstate/runtime.json` — runtime state',
   '- `.agentstate/catch-log.tsv` — controls that caught something; `.agentstate/config.yaml` — settings',
+  '- `.agentstate/learnings.yaml` — lessons learned (append-only; `agentstate learnings`)',
 ];
 
 /** What a section's items are called when the budget cuts some (the words a reader sees). */
@@ -162,6 +194,7 @@ const ITEM_NAMES: Record<string, string> = {
   decisions: 'recent decisions',
   events: 'recent events',
   warnings: 'warnings',
+  learnings: 'learnings',
   files: 'state file lines',
   help: 'lines of recording help',
 };
@@ -185,7 +218,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     intro: snapshot.openDecisions.length
       ? 'Written but without an outcome: interrupted work. Finish or close each before starting anything new.'
       : undefined,
-    items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => decisionLine(view, when(view.at))) : ['- none'],
+    items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => decisionLine(view, when(view.at)) + expectationLines(view, mode)) : ['- none'],
     rank: 10,
     guarded: true,
   });
@@ -219,6 +252,15 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     items: snapshot.nextTasks.length ? few(snapshot.nextTasks).map(taskLine) : ['- none ready'],
     rank: 4,
   });
+  if (snapshot.learnings?.length) {
+    sections.push({
+      key: 'learnings',
+      title: 'Learnings',
+      intro: 'Lessons from earlier sessions, most relevant first (all: `agentstate learnings`; still true: `agentstate learn --confirm <id>`).',
+      items: (mode === 'boot' ? snapshot.learnings.slice(0, BOOT_LEARNINGS) : snapshot.learnings).map((view) => learningLine(view, when(view.confirmed_at ?? view.at))),
+      rank: 3.5,
+    });
+  }
   if (mode === 'resume') {
     sections.push({
       key: 'decisions',

@@ -1,4 +1,5 @@
 import { onceDuplicates } from './once.js';
+import { expectationsOf, type DecisionCheck, type Expectation } from './expectations.js';
 
 /**
  * The decision chain is event-sourced: decisions.yaml holds decisions, outcomes and revocations;
@@ -16,6 +17,10 @@ export interface DecisionView {
   standing: boolean;
   tags: string[];
   status: DecisionStatus;
+  /** What would be true once the action is done (`decide --expect`). */
+  expect?: Expectation[];
+  /** Those expectations checked against the repository (resume, decisions); never stored. */
+  check?: DecisionCheck;
   closed?: Closing;
   /** Later closings of the same decision (closed on two clones, then merged): shown, not counted. */
   also?: Closing[];
@@ -52,6 +57,7 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
         standing: record.standing === true,
         tags: Array.isArray(record.tags) ? record.tags.filter((t): t is string => typeof t === 'string') : [],
         status: record.standing === true ? 'standing' : 'open',
+        ...(Array.isArray(record.expect) && record.expect.length ? { expect: expectationsOf(record.expect) } : {}),
       });
     }
   }
@@ -95,6 +101,7 @@ export function indexEntry(view: DecisionView) {
     standing: view.standing,
     ...(view.tags.length ? { tags: view.tags } : {}),
     status: view.status,
+    ...(view.expect?.length ? { expect: view.expect } : {}),
   };
 }
 
@@ -120,5 +127,6 @@ export function viewOfEntry(entry: Record<string, unknown>): DecisionView {
     standing: entry.standing === true,
     tags: Array.isArray(entry.tags) ? entry.tags.filter((t): t is string => typeof t === 'string') : [],
     status: String(entry.status ?? 'open') as DecisionStatus,
+    ...(Array.isArray(entry.expect) && entry.expect.length ? { expect: expectationsOf(entry.expect) } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { notFoundError, usageError } from '../errors.js';
 
 /** Id prefixes by record kind. */
-export const ID_PREFIX = { event: 'ev', catch: 'ct', decision: 'd', task: 't' } as const;
+export const ID_PREFIX = { event: 'ev', catch: 'ct', decision: 'd', task: 't', learning: 'l' } as const;
 export type IdKind = keyof typeof ID_PREFIX;
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
@@ -45,5 +45,5 @@ export function resolveIdPrefix(kind: IdKind, text: string, ids: Iterable<string
 }
 
 function listCommand(kind: IdKind): string {
-  return { event: 'events', catch: 'catches', decision: 'decisions --all', task: 'backlog list' }[kind];
+  return { event: 'events', catch: 'catches', decision: 'decisions --all', task: 'backlog list', learning: 'learnings --all' }[kind];
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { EXPECTATION_KINDS, expectationProblem } from './expectations.js';
+import { LEARNING_CATEGORIES } from './learnings.js';
 
 /**
  * Record schemas: the field names are part of the contract (SPEC section 2). Records are
@@ -46,6 +48,15 @@ export const catchSchema = z.object({
   notes: z.string(),
 });
 
+/** What would be true once a decision's action is done (`decide --expect kind:value`). */
+export const expectationSchema = z
+  .object({ kind: z.enum(EXPECTATION_KINDS), value: z.string() })
+  .passthrough()
+  .superRefine((expect, ctx) => {
+    const problem = expectationProblem(expect.kind, expect.value);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['value'], message: problem });
+  });
+
 const decisionBase = { id: idOf('d'), at: isoTime, agent: text, session: z.string().optional(), once: z.string().optional() };
 
 export const decisionRecordSchema = z.discriminatedUnion('kind', [
@@ -58,6 +69,7 @@ export const decisionRecordSchema = z.discriminatedUnion('kind', [
       action: z.string().optional(),
       standing: z.boolean(),
       tags: z.array(word).optional(),
+      expect: z.array(expectationSchema).optional(),
     })
     .passthrough(),
   z
@@ -72,6 +84,25 @@ export const decisionRecordSchema = z.discriminatedUnion('kind', [
   z.object({ ...decisionBase, kind: z.literal('revoke'), decision: idOf('d'), why: text }).passthrough(),
 ]);
 export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
+
+const learningBase = { id: idOf('l'), at: isoTime, agent: text, session: z.string().optional(), once: z.string().optional() };
+
+/** learnings.yaml: lessons, their confirmations and retirements (an event-sourced log like decisions.yaml). */
+export const learningRecordSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      ...learningBase,
+      kind: z.literal('learning'),
+      text,
+      category: z.enum(LEARNING_CATEGORIES),
+      tags: z.array(word).optional(),
+      refs: z.array(text).optional(),
+    })
+    .passthrough(),
+  z.object({ ...learningBase, kind: z.literal('confirm'), learning: idOf('l'), note: z.string().optional() }).passthrough(),
+  z.object({ ...learningBase, kind: z.literal('retire'), learning: idOf('l'), why: text }).passthrough(),
+]);
+export type LearningRecord = z.infer<typeof learningRecordSchema>;
 
 export const TASK_STATUSES = ['open', 'active', 'blocked', 'done', 'dropped'] as const;
 export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;

@@ -27,6 +27,7 @@ export function attributeLines(stateDir = '.agentstate'): string[] {
   return [
     `${stateDir}/events.yaml merge=agentstate-log ${LF}`,
     `${stateDir}/decisions.yaml merge=agentstate-log ${LF}`,
+    `${stateDir}/learnings.yaml merge=agentstate-log ${LF}`,
     `${stateDir}/archive/*.yaml merge=agentstate-log ${LF}`,
     `${stateDir}/catch-log.tsv merge=agentstate-tsv ${LF}`,
     `${stateDir}/archive/*.tsv merge=agentstate-tsv ${LF}`,

@@ -24,6 +24,7 @@ const STATE_FILES: Array<[string, string]> = [
   [FILES.backlog, 'application/yaml'],
   [FILES.runtime, 'application/json'],
   [FILES.catches, 'text/tab-separated-values'],
+  [FILES.learnings, 'application/yaml'],
 ];
 
 /**

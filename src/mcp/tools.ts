@@ -71,6 +71,7 @@ export const TOOLS: ToolSpec[] = [
         action: str('the concrete next step'),
         standing: { type: 'boolean', description: 'an order binding every session until revoked' },
         tags: list('tags'),
+        expect: list('what will be true once done, checked by resume: file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]'),
         once: ONCE,
       },
       ['title', 'why'],
@@ -78,7 +79,7 @@ export const TOOLS: ToolSpec[] = [
     toCli: (input) => ({
       load: command(() => import('../commands/decide.js')),
       args: [String(input.title)],
-      options: { why: input.why, action: input.action, standing: input.standing, tag: strings(input.tags), once: input.once },
+      options: { why: input.why, action: input.action, standing: input.standing, tag: strings(input.tags), expect: strings(input.expect), once: input.once },
     }),
   },
   {

@@ -25,7 +25,7 @@ export function bootBlock(whole: Snapshot, budgetTokens: number): string {
 /**
  * What the block could show, as data, alike whether it was read from the files or merged in a
  * driver: decisions as index entries, every ready task as its line shows it (in the block's order),
- * the task board's other lists.
+ * the task board's other lists, the live learnings in rank order.
  */
 function showable(snapshot: Snapshot): unknown {
   return [
@@ -35,6 +35,7 @@ function showable(snapshot: Snapshot): unknown {
     snapshot.nextTasks.map((task) => [task.id, task.priority, task.title, task.epic ?? null, task.owner ?? null]),
     snapshot.inProgress,
     snapshot.blocked,
+    snapshot.learnings ?? [],
   ];
 }
 

@@ -29,6 +29,7 @@ export function logFamilies(context: StateContext): LogFamily[] {
     { kind: 'yaml', active: context.display(context.path(FILES.events)), segmentPrefix: `${archive}/events.`, segmentSuffix: '.yaml' },
     { kind: 'yaml', active: context.display(context.path(FILES.decisions)), segmentPrefix: `${archive}/decisions.`, segmentSuffix: '.yaml' },
     { kind: 'tsv', active: context.display(context.path(FILES.catches)), segmentPrefix: `${archive}/catch-log.`, segmentSuffix: '.tsv' },
+    { kind: 'yaml', active: context.display(context.path(FILES.learnings)), segmentPrefix: `${archive}/learnings.`, segmentSuffix: '.yaml' },
   ];
 }
 

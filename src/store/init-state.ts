@@ -7,6 +7,7 @@ import { CATCH_HEADER } from '../core/tsv.js';
 import { withAttributes } from '../git/merge-setup.js';
 import { backlogHeader } from './backlog-file.js';
 import { decisionIndexText } from './decisions-file.js';
+import { learningsHeader } from './learnings-file.js';
 import { FILES, LOGS, STATE_GITIGNORE } from './layout.js';
 import { emptyRuntime, runtimeText } from './runtime-file.js';
 import type { Transaction } from './transaction.js';
@@ -22,6 +23,7 @@ export function initialFiles(recent: number): Record<string, string> {
     [FILES.backlog]: backlogHeader(),
     [FILES.runtime]: runtimeText(emptyRuntime()),
     [FILES.catches]: CATCH_HEADER,
+    [FILES.learnings]: learningsHeader(),
     [FILES.gitignore]: STATE_GITIGNORE,
   };
 }

@@ -4,7 +4,7 @@ import { configProblem, DEFAULT_CONFIG, mergeConfig, type Config } from '../core
 import { projectDecisions } from '../core/decisions.js';
 import { overLimit, secretIn, walkStrings } from '../core/guards.js';
 import { duplicateKey } from '../core/line-format.js';
-import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
+import { catchSchema, decisionRecordSchema, eventSchema, learningRecordSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
 import { anyCycle } from '../core/backlog.js';
 import { lostRecords, recordId } from '../core/append-only.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
@@ -71,6 +71,7 @@ export async function checkFiles(raw: CheckInput): Promise<Finding[]> {
     { name: 'events', active: FILES.events, kind: 'yaml', listKey: 'events', schema: eventSchema },
     { name: 'decisions', active: FILES.decisions, kind: 'yaml', listKey: 'decisions', schema: decisionRecordSchema },
     { name: 'catches', active: FILES.catches, kind: 'tsv', schema: catchSchema },
+    { name: 'learnings', active: FILES.learnings, kind: 'yaml', listKey: 'learnings', schema: learningRecordSchema },
   ];
   const records: Record<string, Rec[]> = {};
   for (const family of families) {
@@ -78,6 +79,7 @@ export async function checkFiles(raw: CheckInput): Promise<Finding[]> {
     checkAppendOnly(input, family, findings);
   }
   checkDecisions(records.decisions ?? [], at(FILES.decisions), findings);
+  checkLearnings(records.learnings ?? [], at(FILES.learnings), findings);
   const index = text(at(FILES.decisionsIndex));
   const chainBytes = familyPaths(input.current, input.stateDir, FILES.decisions).reduce((sum, path) => sum + (input.current.get(path)?.length ?? 0), 0);
   if (index !== undefined && !indexMatches(index, decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent, chainBytes, input.current.get(at(FILES.decisions))))) {
@@ -133,7 +135,7 @@ async function parseFamilyFile(family: Family, path: string, text: string): Prom
 async function checkLog(input: CheckInput, family: Family, config: Config, findings: Finding[]): Promise<Rec[]> {
   const seen = new Map<string, string>();
   const out: Rec[] = [];
-  const keep = family.name === 'decisions'; // the chain is projected afterwards; other logs only need their ids
+  const keep = family.name === 'decisions' || family.name === 'learnings'; // chains are checked afterwards; other logs only need their ids
   const note = (id: string, text: string, path: string, line: number): boolean => {
     const earlier = seen.get(id);
     if (earlier === undefined) {
@@ -260,6 +262,16 @@ function checkDecisions(records: Rec[], file: string, findings: Finding[]): void
       severity: 'warning',
       message: `${decision} was closed more than once (merged from clones): ${describe(first!)} counts; also ${others.map(describe).join(', ')}`,
     });
+  }
+}
+
+/** A confirm or retire names a known learning. Retired on two clones is a merge, not a finding. */
+function checkLearnings(records: Rec[], file: string, findings: Finding[]): void {
+  const learned = new Set(records.filter((r) => r.kind === 'learning').map((r) => String(r.id)));
+  for (const record of records) {
+    if (record.kind !== 'learning' && !learned.has(String(record.learning))) {
+      findings.push({ file, message: `${String(record.kind)} ${String(record.id)} names unknown learning ${String(record.learning)}` });
+    }
   }
 }
 

@@ -13,6 +13,7 @@ export const FILES = {
   decisionsIndex: 'decisions-index.yaml',
   backlog: 'backlog.yaml',
   runtime: 'runtime.json',
+  learnings: 'learnings.yaml',
   gitignore: '.gitignore',
 } as const;
 
@@ -27,6 +28,11 @@ export const LOGS = {
     file: FILES.decisions,
     listKey: 'decisions',
     comment: 'agentstate decision chain: append-only, one record per line. Add with `agentstate decide`.',
+  },
+  learnings: {
+    file: FILES.learnings,
+    listKey: 'learnings',
+    comment: 'agentstate learnings: append-only, one record per line. Add with `agentstate learn`.',
   },
 } as const;
 export type LogName = keyof typeof LOGS;

@@ -1,6 +1,7 @@
 import { projectDecisions, type DecisionView } from '../core/decisions.js';
 import { latestByTime } from '../core/latest.js';
 import type { RuntimeClock } from '../core/merge-runtime.js';
+import { projectLearnings, type LearningView } from '../core/learnings.js';
 import { taskSchema, type Task } from '../core/schemas.js';
 import type { Handoff } from '../core/briefing.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ export interface MergedSources {
   decisionActive: Buffer | undefined;
   tasks: Task[];
   handoff?: Handoff;
+  learnings: LearningView[];
 }
 
 type Rec = Record<string, unknown>;
@@ -135,5 +137,13 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
   const lastHandoff = latestByTime(events.filter((event) => event.type === 'handoff'));
   const backlog = merged.get(`${stateDir}/${FILES.backlog}`)?.toString('utf8') ?? '';
   const tasks = (await parseRecordText(backlog, 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
-  return { decisions: projectDecisions(chain.records), decisionBytes: chain.bytes, decisionActive: merged.get(`${stateDir}/${FILES.decisions}`), tasks, ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}) };
+  const learnings = projectLearnings((await family(LOGS.learnings.file, LOGS.learnings.listKey)).records);
+  return {
+    decisions: projectDecisions(chain.records),
+    decisionBytes: chain.bytes,
+    decisionActive: merged.get(`${stateDir}/${FILES.decisions}`),
+    tasks,
+    learnings,
+    ...(lastHandoff ? { handoff: handoffOf(lastHandoff) } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import { fileHeader, recordLine } from '../core/line-format.js';
 import { LATEST, upgradeEvent, upgradeRuntime } from '../core/migrations.js';
-import { decisionRecordSchema, eventSchema, runtimeSchema, SCHEMA_VERSION, taskSchema } from '../core/schemas.js';
+import { decisionRecordSchema, eventSchema, learningRecordSchema, runtimeSchema, SCHEMA_VERSION, taskSchema } from '../core/schemas.js';
 import { unreadableError } from '../errors.js';
 import { BACKLOG_COMMENT } from './backlog-file.js';
 import { FILES, LOGS } from './layout.js';
@@ -15,6 +15,7 @@ type Rec = Record<string, unknown>;
 const YAML_FILES: Array<{ file: string; listKey: string; comment: string; schema: ZodType<unknown>; upgrade: (r: Rec, schema: number | undefined) => Rec }> = [
   { file: FILES.events, listKey: 'events', comment: LOGS.events.comment, schema: eventSchema, upgrade: upgradeEvent },
   { file: FILES.decisions, listKey: 'decisions', comment: LOGS.decisions.comment, schema: decisionRecordSchema, upgrade: (r) => r },
+  { file: FILES.learnings, listKey: 'learnings', comment: LOGS.learnings.comment, schema: learningRecordSchema, upgrade: (r) => r },
   { file: FILES.backlog, listKey: 'items', comment: BACKLOG_COMMENT, schema: taskSchema, upgrade: (r) => r },
 ];
 

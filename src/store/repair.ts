@@ -27,6 +27,7 @@ export interface FileHealth {
 const LOG_FILES: Array<[string, Kind, string?]> = [
   [FILES.events, 'yaml-log', 'events'],
   [FILES.decisions, 'yaml-log', 'decisions'],
+  [FILES.learnings, 'yaml-log', 'learnings'],
   [FILES.catches, 'tsv-log'],
 ];
 

@@ -2,9 +2,10 @@ import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync
 import { basename } from 'node:path';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
-import { focusMatcher, BOOT_TASKS, type EventView, type Handoff, type RuntimeView, type Snapshot } from '../core/briefing.js';
+import { BOOT_LEARNINGS, focusMatcher, BOOT_TASKS, RESUME_LEARNINGS, type EventView, type Handoff, type RuntimeView, type Snapshot } from '../core/briefing.js';
 import { latestByTime, segmentCeiling } from '../core/latest.js';
 import { markOnceDuplicates } from '../core/once.js';
+import { rankLearnings, type LearningView } from '../core/learnings.js';
 import { taskBoard } from '../core/task-board.js';
 import { unreadableError } from '../errors.js';
 import { bestMatches } from '../core/search-focus.js';
@@ -12,6 +13,7 @@ import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
 import { readDecisionSummary, type DecisionSummary } from './decisions-file.js';
 import { GuardedReader } from './guarded-read.js';
+import { readLearningViews } from './learnings-file.js';
 import { archiveSegments, logPath } from './logs.js';
 import { FILES, LOGS } from './layout.js';
 import { LOCAL_FILES, localDir, localPath } from './local.js';
@@ -101,8 +103,9 @@ const FOCUS_EVENT_WINDOW = 10_000;
 const ACTIVITY_WINDOW = 500;
 
 /** What the AGENTS.md block shows (`full`: could show), from records already in memory (the merge driver has no files). */
-export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined, full = false): Snapshot {
+export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined, learnings: LearningView[] = [], full = false): Snapshot {
   const board = taskBoard(tasks, { limit: full ? Infinity : BOOT_TASKS });
+  const top = rankLearnings(learnings).slice(0, full ? Infinity : BOOT_LEARNINGS);
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: '' },
@@ -115,6 +118,7 @@ export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Ha
     recentDecisions: [],
     recentEvents: [],
     warnings: [],
+    ...(top.length ? { learnings: top } : {}),
   };
 }
 
@@ -164,6 +168,9 @@ export async function readBriefing(context: StateContext, reader: GuardedReader,
     limit: options.full ? Infinity : resume ? 10 : BOOT_TASKS,
     ...(activity ? { activity, staleMinutes: context.config.runtime.heartbeat_stale_minutes } : {}),
   });
+  const learnings = await reader.part('learnings', [logPath(context, 'learnings')], [] as LearningView[], async () =>
+    rankLearnings(await readLearningViews(context), options.focus).slice(0, options.full ? Infinity : resume ? RESUME_LEARNINGS : BOOT_LEARNINGS),
+  );
   if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
   const snapshot: Snapshot = {
     generatedAt: new Date().toISOString(),
@@ -178,6 +185,7 @@ export async function readBriefing(context: StateContext, reader: GuardedReader,
     recentDecisions: resume ? decisions.recent.filter((view) => !isOpen(view) && !isStanding(view) && (!match || match.decision(view))) : [],
     recentEvents: recent.map(toEventView),
     warnings: [],
+    ...(learnings.length ? { learnings } : {}),
   };
   return { snapshot, tasks };
 }

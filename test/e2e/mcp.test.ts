@@ -82,8 +82,8 @@ describe('agentstate mcp', () => {
         expect(git(dir, 'log', '-1', '--format=%s').trim()).toMatch(subject);
       };
 
-      const decision = await data('decide', { title: 'Move the cache to Redis', why: 'p99 is 800 ms', tags: ['perf'] });
-      expect(decision.decision).toMatchObject({ title: 'Move the cache to Redis', why: 'p99 is 800 ms', tags: ['perf'], agent: 'claude' });
+      const decision = await data('decide', { title: 'Move the cache to Redis', why: 'p99 is 800 ms', tags: ['perf'], expect: ['file:bench/cache.md'] });
+      expect(decision.decision).toMatchObject({ title: 'Move the cache to Redis', why: 'p99 is 800 ms', tags: ['perf'], agent: 'claude', expect: [{ kind: 'file', value: 'bench/cache.md' }] });
       expect(read(dir, '.agentstate/decisions.yaml')).toContain(decision.id);
       wrote(['.agentstate/decisions-index.yaml', '.agentstate/decisions.yaml', 'AGENTS.md'], /^agentstate: decide Move the cache to Redis$/);
 
@@ -143,6 +143,7 @@ describe('agentstate mcp', () => {
       const cases: Array<[string, Record<string, unknown>, string[], number]> = [
         ['outcome', { id: 'd-zzzz', status: 'done' }, ['outcome', 'd-zzzz', 'done'], 3],
         ['decide', { title: 'Rotate keys', why: secret }, ['decide', 'Rotate keys', '--why', secret], 2],
+        ['decide', { title: 'Escape', why: 'w', expect: ['file:../outside'] }, ['decide', 'Escape', '--why', 'w', '--expect', 'file:../outside'], 2],
         ['backlog_update', { id: task.id, status: 'done', expect_version: 7 }, ['backlog', 'update', task.id, '--status', 'done', '--expect-version', '7'], 4],
         ['backlog_add', { title: 'x', priority: 'P9' }, ['backlog', 'add', 'x', '--priority', 'P9'], 2],
         ['state', { set: { 'a..b': 1 } }, ['state', 'set', 'a..b=1'], 2],
@@ -182,7 +183,7 @@ describe('agentstate mcp', () => {
       const { resources } = await client.listResources();
       expect(resources.map((resource) => resource.uri)).toEqual([
         'agentstate://resume',
-        ...['config.yaml', 'events.yaml', 'decisions.yaml', 'decisions-index.yaml', 'backlog.yaml', 'runtime.json', 'catch-log.tsv'].map((file) => `agentstate://state/${file}`),
+        ...['config.yaml', 'events.yaml', 'decisions.yaml', 'decisions-index.yaml', 'backlog.yaml', 'runtime.json', 'catch-log.tsv', 'learnings.yaml'].map((file) => `agentstate://state/${file}`),
       ]);
       const briefing = await client.readResource({ uri: 'agentstate://resume' });
       expect(briefing.contents[0]).toMatchObject({ mimeType: 'text/markdown' });

@@ -47,6 +47,9 @@ describe('the README runs as written', () => {
 
     const run = spawnSync('bash', ['readme.sh'], { cwd: home, env: baseEnv({ PATH: `${bin}:${process.env.PATH}` }), encoding: 'utf8' });
     expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
+    // Step 4 of the workflow saw the work before the outcome was recorded: its decision looked done.
+    expect(run.stdout).toContain('looks done — verify and record the outcome');
+    expect(json<{ learnings: Array<{ tags: string[] }> }>(cli(project, ['learnings', '--json'])).learnings.map((lesson) => lesson.tags)).toEqual([['db']]);
 
     // What the workflow promised: the decisions closed, the task done, a handoff, nothing left open.
     const decisions = json<{ decisions: Array<{ status: string }> }>(cli(project, ['decisions', '--all', '--json'])).decisions;

@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { render, type Snapshot } from '../../src/core/briefing.js';
+import type { DecisionView } from '../../src/core/decisions.js';
+import {
+  commitsAfter,
+  matchingCommit,
+  parseExpectation,
+  stateResult,
+  verdictOf,
+  type CommitInfo,
+  type Expectation,
+  type ExpectationResult,
+} from '../../src/core/expectations.js';
+import { learningMatches, projectLearnings, rankLearnings, type LearningView } from '../../src/core/learnings.js';
+import { decisionRecordSchema, learningRecordSchema } from '../../src/core/schemas.js';
+
+const file: Expectation = { kind: 'file', value: 'db/0042.sql' };
+const result = (met: boolean): ExpectationResult => ({ expect: file, met });
+
+describe('verdict of an open decision', () => {
+  it.each([
+    ['all met', [true, true], 'looks-done', 'looks done — verify and record the outcome'],
+    ['some met', [true, false, false], 'partly-done', 'partly done (1 of 3 met)'],
+    ['none met', [false, false], 'not-started', 'not started'],
+    ['nothing to check', [], 'not-started', 'not started'],
+  ])('%s', (_, mets, verdict, label) => {
+    const check = verdictOf(mets.map(result));
+    expect(check.verdict).toBe(verdict);
+    expect(check.label).toBe(label);
+    expect(check.total).toBe(mets.length);
+  });
+});
+
+describe('parsing --expect kind:value', () => {
+  it.each([
+    ['file:db/0042.sql', { kind: 'file', value: 'db/0042.sql' }],
+    ['file:./db/0042.sql', { kind: 'file', value: 'db/0042.sql' }],
+    ['absent:tmp/lock', { kind: 'absent', value: 'tmp/lock' }],
+    ['commit:migration 0042: the sessions TTL', { kind: 'commit', value: 'migration 0042: the sessions TTL' }],
+    ['branch:feat/x-1', { kind: 'branch', value: 'feat/x-1' }],
+    ['state:deploy.region=eu', { kind: 'state', value: 'deploy.region=eu' }],
+    ['state:phase', { kind: 'state', value: 'phase' }],
+    ['FILE:a.txt', { kind: 'file', value: 'a.txt' }],
+  ])('%s', (text, parsed) => {
+    expect(parseExpectation(text)).toEqual(parsed);
+  });
+
+  it.each([
+    ['no kind', 'db/0042.sql', /not kind:value/],
+    ['unknown kind', 'shell:rm -rf /', /"shell" is not a kind/],
+    ['parent directory', 'file:../secrets', /`\.\.`/],
+    ['parent directory inside', 'absent:db/../../x', /`\.\.`/],
+    ['absolute', 'file:/etc/passwd', /absolute/],
+    ['home', 'file:~/.ssh/id_rsa', /absolute/],
+    ['windows drive', 'file:C:\\x', /absolute/],
+    ['control character', 'file:a\nb', /control character/],
+    ['empty path', 'file:', /empty/],
+    ['empty commit text', 'commit:', /empty/],
+    ['option-like branch', 'branch:-x', /not a branch/],
+    ['branch with ..', 'branch:a..b', /not a branch/],
+    ['bad state key', 'state:a b=1', /not a key/],
+    ['forbidden state key', 'state:__proto__=1', /cannot be used/],
+  ])('refuses %s', (_, text, problem) => {
+    const parsed = parseExpectation(text);
+    expect('problem' in parsed && parsed.problem).toMatch(problem);
+  });
+
+  it('the record schema refuses what the parser refuses (a hand-written or cloned record)', () => {
+    const base = { id: 'd-0000000000', at: '2026-03-05T14:15:02.123Z', kind: 'decision', title: 't', why: 'w', standing: false, agent: 'a' };
+    expect(decisionRecordSchema.safeParse({ ...base, expect: [{ kind: 'file', value: 'db/x.sql' }] }).success).toBe(true);
+    expect(decisionRecordSchema.safeParse({ ...base, expect: [{ kind: 'file', value: '../../etc/passwd' }] }).success).toBe(false);
+    expect(decisionRecordSchema.safeParse({ ...base, expect: [{ kind: 'run', value: 'make' }] }).success).toBe(false);
+  });
+});
+
+describe('which commits count as made after a decision', () => {
+  const decision = { id: 'd-7f3a9c2e0b', at: '2026-03-05T14:15:02.500Z' };
+  const at = (iso: string) => Date.parse(iso);
+  const commit = (sha: string, parents: string[], time: string, message: string): CommitInfo => ({ sha, parents, time: at(time), date: time, message });
+  const before = commit('b', ['a'], '2026-03-05T14:15:02Z', 'migration 0042 draft');
+  const own = commit('d', ['b'], '2026-03-05T14:15:02Z', 'agentstate: decide Add migration 0042\n\nAgentstate-Id: d-7f3a9c2e0b');
+  const sameSecond = commit('w', ['d'], '2026-03-05T14:15:02Z', 'Add migration 0042');
+  const log = commit('l', ['w'], '2026-03-05T14:16:00Z', 'agentstate: log migration 0042 applied\n\nAgentstate-Id: ev-1');
+  const later = commit('x', ['l'], '2026-03-05T14:17:00Z', 'Tune migration 0042');
+
+  it('never the decision commit, its ancestors or agentstate commits; a descendant even in the same second', () => {
+    const after = commitsAfter(decision, [later, log, sameSecond, own, before]);
+    expect(after.map((c) => c.sha)).toEqual(['x', 'w']);
+    expect(matchingCommit('MIGRATION 0042', after)?.sha).toBe('x');
+    expect(matchingCommit('draft', after)).toBeUndefined();
+  });
+
+  it('finds the decision in a squashed commit that names several records', () => {
+    const squashed = commit('d', ['b'], '2026-03-05T14:15:02Z', 'agentstate: 2 changes (log, decide)\n\n- log x\n- decide y\n\nAgentstate-Id: ev-1\nAgentstate-Id: d-7f3a9c2e0b');
+    expect(commitsAfter(decision, [sameSecond, squashed, before]).map((c) => c.sha)).toEqual(['w']);
+  });
+
+  it('without the decision commit (it arrived from another clone), only a later second counts', () => {
+    const other = commit('o', ['b'], '2026-03-05T14:15:03Z', 'migration 0042 on a branch');
+    const after = commitsAfter(decision, [other, sameSecond, before]);
+    expect(after.map((c) => c.sha)).toEqual(['o']);
+  });
+
+  it('a commit made before the decision stays uncounted even with a later timestamp, as an ancestor', () => {
+    const skewed = commit('s', ['a'], '2026-03-05T15:00:00Z', 'migration 0042 made on a fast clock');
+    const decided = commit('d', ['s'], '2026-03-05T14:15:02Z', 'agentstate: decide x\n\nAgentstate-Id: d-7f3a9c2e0b');
+    expect(commitsAfter(decision, [skewed, decided])).toEqual([]);
+  });
+
+  it('walks a long history without recursion', () => {
+    const chain: CommitInfo[] = [own];
+    for (let i = 0; i < 50_000; i++) chain.push(commit(`c${i}`, [i === 0 ? 'd' : `c${i - 1}`], '2026-03-05T14:15:02Z', `step ${i}`));
+    expect(commitsAfter(decision, chain.reverse())).toHaveLength(50_000);
+  });
+});
+
+describe('state expectations', () => {
+  const state = (value: string): Expectation => ({ kind: 'state', value });
+  it.each([
+    ['phase', { found: true, value: 'build' }, true],
+    ['phase', { found: false }, false],
+    ['phase', { found: true, value: null }, false],
+    ['phase=done', { found: true, value: 'done' }, true],
+    ['phase=done', { found: true, value: 'build' }, false],
+    ['attempts=3', { found: true, value: 3 }, true],
+    ['targets=["eu","us"]', { found: true, value: ['eu', 'us'] }, true],
+    ['attempts=3', { found: true, value: '3' }, true],
+  ])('%s with %j', (value, found, met) => {
+    expect(stateResult(state(value), found).met).toBe(met);
+  });
+});
+
+const learning = (id: string, at: string, extra: Record<string, unknown> = {}) => ({ id, at, kind: 'learning', text: `lesson ${id}`, category: 'tip', agent: 'a', ...extra });
+
+describe('learnings projection and ranking', () => {
+  const records = [
+    learning('l-old', '2026-01-01T00:00:00Z', { tags: ['db'], refs: ['db/migrations/'] }),
+    learning('l-mid', '2026-02-01T00:00:00Z'),
+    learning('l-new', '2026-03-01T00:00:00Z'),
+    learning('l-gone', '2026-03-02T00:00:00Z', { tags: ['db'] }),
+    { id: 'l-c1', at: '2026-03-03T00:00:00Z', kind: 'confirm', learning: 'l-mid', agent: 'a' },
+    { id: 'l-c2', at: '2026-03-04T00:00:00Z', kind: 'confirm', learning: 'l-mid', agent: 'b' },
+    { id: 'l-r1', at: '2026-03-05T00:00:00Z', kind: 'retire', learning: 'l-gone', why: 'fixed', agent: 'a' },
+    { id: 'l-r0', at: '2026-03-04T12:00:00Z', kind: 'retire', learning: 'l-gone', why: 'first', agent: 'b' },
+    { id: 'l-x', at: '2026-03-06T00:00:00Z', kind: 'confirm', learning: 'l-unknown', agent: 'a' },
+  ];
+
+  it('counts confirmations and keeps the earlier of two retirements', () => {
+    const views = projectLearnings(records);
+    const byId = Object.fromEntries(views.map((view) => [view.id, view]));
+    expect(byId['l-mid']).toMatchObject({ confirmations: 2, confirmed_at: '2026-03-04T00:00:00Z', status: 'live' });
+    expect(byId['l-gone']).toMatchObject({ status: 'retired', retired: { why: 'first' } });
+    expect(views.map((view) => view.id)).toEqual(['l-old', 'l-mid', 'l-new', 'l-gone']);
+  });
+
+  it('confirmed and recent first; retired never; the same order whatever order the records came in', () => {
+    const ranked = rankLearnings(projectLearnings(records)).map((view) => view.id);
+    expect(ranked).toEqual(['l-mid', 'l-new', 'l-old']);
+    expect(rankLearnings(projectLearnings([...records].reverse())).map((view) => view.id)).toEqual(ranked);
+  });
+
+  it('what --focus names comes first: a tag, a referenced path, the text', () => {
+    const views = projectLearnings(records);
+    expect(rankLearnings(views, 'db').map((view) => view.id)[0]).toBe('l-old');
+    expect(rankLearnings(views, 'migrations').map((view) => view.id)[0]).toBe('l-old');
+    expect(rankLearnings(views, 'lesson l-new').map((view) => view.id)[0]).toBe('l-new');
+    expect(learningMatches(views.find((view) => view.id === 'l-mid')!, 'db')).toBe(false);
+  });
+
+  it('a stale lesson sinks below a fresh one; a confirmation brings it back', () => {
+    const stale = learning('l-stale', '2025-01-01T00:00:00Z');
+    const fresh = learning('l-fresh', '2026-03-01T00:00:00Z');
+    expect(rankLearnings(projectLearnings([stale, fresh])).map((view) => view.id)).toEqual(['l-fresh', 'l-stale']);
+    const confirm = { id: 'l-c', at: '2026-03-02T00:00:00Z', kind: 'confirm', learning: 'l-stale', agent: 'a' };
+    expect(rankLearnings(projectLearnings([stale, fresh, confirm])).map((view) => view.id)).toEqual(['l-stale', 'l-fresh']);
+  });
+
+  it('the record schema takes learnings, confirmations and retirements and refuses a retirement without why', () => {
+    expect(learningRecordSchema.safeParse(learning('l-0000000000', '2026-03-01T00:00:00Z')).success).toBe(true);
+    expect(learningRecordSchema.safeParse({ id: 'l-0000000001', at: '2026-03-01T00:00:00Z', kind: 'retire', learning: 'l-0000000000', agent: 'a' }).success).toBe(false);
+    expect(learningRecordSchema.safeParse(learning('l-0000000000', '2026-03-01T00:00:00Z', { category: 'gossip' })).success).toBe(false);
+  });
+});
+
+describe('briefing with learnings and expectations', () => {
+  const open: DecisionView = {
+    id: 'd-1',
+    at: '2026-03-05T14:00:00Z',
+    agent: 'a',
+    title: 'Add migration 0042',
+    why: 'ttl',
+    standing: false,
+    tags: [],
+    status: 'open',
+    expect: [file],
+    check: verdictOf([{ expect: file, met: true, evidence: 'db/0042.sql exists' }]),
+  };
+  const views: LearningView[] = rankLearnings(
+    projectLearnings(Array.from({ length: 40 }, (_, i) => learning(`l-${String(i).padStart(4, '0')}`, `2026-03-01T00:00:${String(i).padStart(2, '0')}Z`))),
+  );
+  const snapshot: Snapshot = {
+    generatedAt: '2026-03-05T15:00:00Z',
+    repo: { name: 'p' },
+    openDecisions: [open],
+    standing: [],
+    inProgress: [],
+    blocked: [],
+    nextTasks: [],
+    recentDecisions: [],
+    recentEvents: [],
+    warnings: [],
+    learnings: views,
+  };
+
+  it('resume shows the verdict with its evidence; the boot block only what is expected', () => {
+    const resume = render(snapshot, { mode: 'resume' }).text;
+    expect(resume).toContain('  - check: looks done — verify and record the outcome\n    - met: file db/0042.sql — db/0042.sql exists');
+    const boot = render(snapshot, { mode: 'boot' }).text;
+    expect(boot).toContain('  - expects: file db/0042.sql — check with `agentstate decisions --open`');
+    expect(boot).not.toContain('looks done');
+  });
+
+  it('learnings are cut before next tasks and open decisions, and the cut is said', () => {
+    const full = render(snapshot, { mode: 'resume' });
+    expect(full.text).toContain('## Learnings');
+    const small = render(snapshot, { mode: 'resume', budgetTokens: 200 });
+    expect(Buffer.byteLength(small.text)).toBeLessThanOrEqual(800);
+    expect(small.cut.learnings).toBeGreaterThan(0);
+    expect(small.text).toContain('Add migration 0042');
+    expect(small.text).toMatch(/cut to fit the .*budget:.*learnings/i);
+  });
+});
