@@ -235,6 +235,16 @@ export function registerCommands(program: Command, action: Action): void {
 
   examples(
     program
+      .command('sync')
+      .description('share the state through a git remote: fetch, merge (state files merge without conflicts), push; retried when someone pushed meanwhile')
+      .option('--remote <name>', "the remote (default: the branch's upstream remote, else origin, else the only one)")
+      .option('--rebase', 'rebase local commits onto the remote instead of merging')
+      .action(action(() => import('./sync.js'))),
+    ['agentstate sync', 'agentstate sync --remote upstream --rebase', 'agentstate sync --json   # records in and out per file, the resulting HEAD', 'AGENTSTATE_SYNC=1 agentstate log "deployed"   # sync after the write'],
+  );
+
+  examples(
+    program
       .command('board')
       .description('the backlog as a board: ready, in progress (owner, lease), blocked (by what), done recently; fits the terminal')
       .option('--done-since <when>', 'show done tasks updated since: ISO time or age (default 7d)')

@@ -8,6 +8,8 @@ export interface Config {
   boot: { budget: number };
   decisions: { recent: number };
   runtime: { heartbeat_stale_minutes: number; types: Record<string, string> };
+  backlog: { lease_minutes: number };
+  sync: { after_write: boolean; tries: number };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -19,6 +21,8 @@ export const DEFAULT_CONFIG: Config = {
   boot: { budget: 1500 },
   decisions: { recent: 10 },
   runtime: { heartbeat_stale_minutes: 60, types: {} },
+  backlog: { lease_minutes: 60 },
+  sync: { after_write: false, tries: 10 },
 };
 
 /** How changes are recorded in git (config `git.commit`, env AGENTSTATE_COMMIT). */
@@ -47,6 +51,11 @@ decisions:
 runtime:
   heartbeat_stale_minutes: 60   # resume warns when the heartbeat is older
   types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
+backlog:
+  lease_minutes: 60     # a claim is a lease: renewed by heartbeat and by the owner's writes; expired, the task is claimable again
+sync:
+  after_write: false    # true (or env AGENTSTATE_SYNC=1): every write command runs \`agentstate sync\` after its commit
+  tries: 10             # pushes sync tries when the remote keeps moving (with jittered back-off) before it gives up
 `;
 
 /** The text version 0.1 wrote: still read without a parser (it means the same as the defaults). */
@@ -97,6 +106,9 @@ export function configProblem(config: Plain): string | undefined {
     ['decisions.recent', isCount, 'a whole number'],
     ['runtime.heartbeat_stale_minutes', isCount, 'a whole number of minutes'],
     ['runtime.types', isPlain, 'a map of field name to type'],
+    ['backlog.lease_minutes', (v) => isCount(v) && (v as number) > 0, 'a whole number of minutes, at least 1'],
+    ['sync.after_write', (v) => typeof v === 'boolean', 'true or false'],
+    ['sync.tries', (v) => isCount(v) && (v as number) > 0, 'a whole number, at least 1'],
   ];
   for (const [path, ok, what] of checks) {
     const value = path.split('.').reduce<unknown>((node, key) => (isPlain(node) ? node[key] : undefined), config);
