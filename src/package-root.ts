@@ -15,3 +15,10 @@ export function packageRoot(): string {
 }
 
 export const binPath = () => join(packageRoot(), 'bin', 'agentstate.js');
+
+let version: string | undefined;
+/** This agentstate's version (package.json), read once, only when a version must be compared or named. */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  return version;
+}

@@ -1,6 +1,10 @@
+import { isVersion } from './skew.js';
+
 /** Settings in .agentstate/config.yaml, with their defaults. */
 export interface Config {
   schema: number;
+  /** The oldest agentstate that may write this state (recorded by `migrate`); older ones refuse to write. */
+  min_writer?: string;
   git: { commit: boolean | CommitMode; squash_window: string | number; sign: 'auto' | 'never' | 'always' };
   lock: { timeout_ms: number; stale_ms: number };
   limits: { field_bytes: number };
@@ -110,6 +114,7 @@ export function configProblem(config: Plain): string | undefined {
     ['sync.after_write', (v) => typeof v === 'boolean', 'true or false'],
     ['sync.tries', (v) => isCount(v) && (v as number) > 0, 'a whole number, at least 1'],
   ];
+  if (config.min_writer !== undefined && !isVersion(config.min_writer)) return 'min_writer: must be a version such as "0.3.0" (quoted)';
   for (const [path, ok, what] of checks) {
     const value = path.split('.').reduce<unknown>((node, key) => (isPlain(node) ? node[key] : undefined), config);
     if (!ok(value)) return `${path}: must be ${what}`;

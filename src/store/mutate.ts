@@ -8,6 +8,7 @@ import { journalRecords } from './journal.js';
 import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';
 import { withLock } from './lock.js';
 import { refuseSymlinkedStateDir, restoreMissing } from './prepare.js';
+import { refuseNewerSchema } from './skew.js';
 import { readPending, Transaction, writePending } from './transaction.js';
 import { syncAfterWrite } from './sync-after-write.js';
 import type { StateContext } from './context.js';
@@ -43,7 +44,10 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
     const pendingBefore = readPending(pendingFile(context));
     const tx: Transaction = new Transaction(context, {
       fence: () => lock.assertHeld(),
-      intend: (path) => notePending(context, path),
+      intend: (path) => {
+        refuseNewerSchema(context, path); // an older agentstate never writes a newer file
+        notePending(context, path);
+      },
       beforeAppend: (path) => healFromHead(tx, path),
     });
     let result: T;
