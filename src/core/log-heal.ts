@@ -19,7 +19,7 @@ export function recordIdOf(line: string, tsv: boolean): string | undefined {
 }
 
 /** The text that finds a record wherever it is (another file, a sealed segment). */
-const needleOf = (id: string, tsv: boolean) => (tsv ? `\n${id}\t` : `"id":"${id}"`);
+export const recordNeedle = (id: string, tsv: boolean) => (tsv ? `\n${id}\t` : `"id":"${id}"`);
 
 export function reconcileLog(head: Buffer, content: Buffer, options: { tsv: boolean; elsewhere?: Buffer[] }): Reconciled | undefined {
   const { tsv } = options;
@@ -51,7 +51,7 @@ export function reconcileLog(head: Buffer, content: Buffer, options: { tsv: bool
         .split('\n')
         .filter((line) => {
           const id = recordIdOf(line, tsv);
-          return id !== undefined && !seen.has(id) && !(options.elsewhere ?? []).some((other) => other.includes(needleOf(id, tsv)));
+          return id !== undefined && !seen.has(id) && !(options.elsewhere ?? []).some((other) => other.includes(recordNeedle(id, tsv)));
         });
   if (doubled === 0 && lost.length === 0) return undefined;
   const text = (grew ? head.toString('utf8') : '') + [...kept, ...lost].map((line) => `${line}\n`).join('') + tail;

@@ -1,14 +1,13 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRecordLine } from '../core/line-format.js';
-import { reconcileLog, type Reconciled } from '../core/log-heal.js';
+import { reconcileLog, recordNeedle, type Reconciled } from '../core/log-heal.js';
 import { ObjectStore } from '../git/objects.js';
 import { readHead } from '../git/repo.js';
 import { git } from '../git/run.js';
 import { headFile } from '../git/tree-edit.js';
 import { writeFileAtomic } from './durable.js';
 import { currentBranch, journalPath, keyOf, readEntries, type Entry } from './journal.js';
-import { isCompleteRecordLine } from './logs.js';
+import { archiveSegments, isCompleteRecordLine } from './logs.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
@@ -55,7 +54,7 @@ export function healFromJournal(tx: Transaction): number {
       const version = taskVersion(bytes, entry.id);
       return typeof version === 'number' && version >= (entry.version ?? 0);
     }
-    return bytes.includes(entry.kind === 'tsv' ? `\n${entry.id}\t` : `"id":"${entry.id}"`);
+    return bytes.includes(recordNeedle(entry.id, entry.kind === 'tsv'));
   };
   const keep: Entry[] = [];
   let restored = 0;
@@ -107,9 +106,11 @@ function holds(tx: Transaction, entry: Entry, path: string): boolean {
     const version = taskVersion(content, entry.id);
     return version === 'unreadable' || (version ?? -1) >= (entry.version ?? 0); // a damaged line is doctor's, never overwritten here
   }
-  const needle = entry.kind === 'tsv' ? `\n${entry.id}\t` : `"id":"${entry.id}"`;
+  const needle = recordNeedle(entry.id, entry.kind === 'tsv');
   if (content?.includes(needle)) return true;
-  return sealedCopies(tx, path).some((segment) => segment.includes(needle));
+  // A seal moves records into archive/: look in the sealed segments of the same log.
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return archiveSegments(tx.context, name).some((segment) => tx.read(segment)?.includes(needle));
 }
 
 function taskVersion(content: Buffer | undefined, id: string): number | 'unreadable' | undefined {
@@ -120,23 +121,6 @@ function taskVersion(content: Buffer | undefined, id: string): number | 'unreada
   const end = content.indexOf(0x0a, at);
   const parsed = parseRecordLine(content.subarray(start, end < 0 ? content.length : end).toString('utf8'));
   return parsed.kind === 'record' && typeof parsed.value.version === 'number' ? parsed.value.version : 'unreadable';
-}
-
-/** Sealed segments of the same log (a seal moves records there). */
-function sealedCopies(tx: Transaction, path: string): Buffer[] {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  const stem = name.slice(0, name.lastIndexOf('.'));
-  const dir = join(tx.context.stateDir, 'archive');
-  if (!existsSync(dir)) return [];
-  return (readdirSafe(dir) ?? []).filter((file) => file.startsWith(`${stem}.`) && !file.includes('.corrupt-')).map((file) => tx.read(join(dir, file)) ?? Buffer.alloc(0));
-}
-
-function readdirSafe(dir: string): string[] | undefined {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return undefined;
-  }
 }
 
 function restore(tx: Transaction, entry: Entry, path: string): void {
