@@ -1,9 +1,11 @@
 import type { CommandOutput, CommandRun } from '../command.js';
-import { findCycle, readyTasks } from '../core/backlog.js';
+import { findCycle } from '../core/backlog.js';
+import { claimableTasks, claimed as claimLease, leaseExpired } from '../core/lease.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
 import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schemas.js';
 import { conflictError, usageError } from '../errors.js';
 import { readBacklog, writeBacklog } from '../store/backlog-file.js';
+import { untoldLosses } from '../store/lease.js';
 import { openContext, type StateContext } from '../store/context.js';
 import { mutate } from '../store/mutate.js';
 import type { Transaction } from '../store/transaction.js';
@@ -84,15 +86,20 @@ function save(tx: Transaction, tasks: Task[], changed: Task, summary: string): v
   tx.describe(summary, changed.id);
 }
 
-function claimed(context: StateContext, task: Task): Task {
+/** The task claimed by this agent as a lease (backlog.lease_minutes); an expired lease of another agent may be taken over. */
+function claimed(context: StateContext, task: Task): { task: Task; notes: string[] } {
   const agent = context.agent();
-  if (task.status === 'active' && task.owner && task.owner !== agent) {
-    throw conflictError(`${task.id} is held by ${task.owner} (active since ${task.updated})`, 'pick another task: `agentstate backlog next --claim`');
+  const now = Date.now();
+  if (task.status === 'active' && task.owner && task.owner !== agent && !leaseExpired(task, now)) {
+    const until = task.lease_until ? `its lease runs until ${task.lease_until}` : `active since ${task.updated}`;
+    throw conflictError(`${task.id} is held by ${task.owner} (${until})`, 'pick another task: `agentstate backlog next --claim`');
   }
   if (task.status !== 'open' && task.status !== 'active') {
     throw usageError(`${task.id} is ${task.status}; only an open task can be claimed`, `reopen it with \`agentstate backlog update ${task.id} --status open\``);
   }
-  return validated(context, taskSchema, { ...task, status: 'active', owner: agent, version: task.version + 1, updated: nowIso() });
+  const claim = claimLease(task, agent, now, context.config.backlog.lease_minutes);
+  const notes = claim.tookOverFrom ? [`took over ${task.id} from ${claim.tookOverFrom.agent}, whose lease expired at ${claim.tookOverFrom.lease_until}`] : [];
+  return { task: validated(context, taskSchema, claim.task), notes };
 }
 
 export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) => {
@@ -145,11 +152,13 @@ export const list: CommandRun<TaskOptions> = async ({ options, globals }) => {
 export const show: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const context = await openContext(globals);
   const task = resolveTask(await readBacklog(context), args[0] ?? '');
-  return taskOutput(context, task, {}, () =>
+  const lost = untoldLosses(context, [task]).map((loss) => loss.message);
+  const output = taskOutput(context, task, { lost }, () =>
     Object.entries(task)
       .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
       .join('\n'),
   );
+  return { ...output, warnings: [...lost, ...context.warnings] };
 };
 
 export const update: CommandRun<TaskOptions> = async ({ args, options, globals }) => {
@@ -191,28 +200,28 @@ export const claim: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
     const task = resolveTask(tasks, args[0] ?? '');
-    if (task.status === 'active' && task.owner === context.agent()) return task;
+    if (task.status === 'active' && task.owner === context.agent()) return { task, notes: [] };
     const changed = claimed(context, task);
-    save(tx, tasks, changed, `${changed.id} claimed by ${changed.owner}: ${changed.title}`);
+    save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
     return changed;
   });
-  return taskOutput(context, result, { commit });
+  return { ...taskOutput(context, result.task, { commit }), notes: result.notes };
 };
 
 /** The best ready task; with --claim, picked and claimed under one lock so two agents never get the same one. */
 export const next: CommandRun<TaskOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   if (!options.claim) {
-    const [task] = readyTasks(await readBacklog(context));
+    const [task] = claimableTasks(await readBacklog(context), Date.now());
     return taskOutput(context, task, {}, (style) => (task ? taskRows([task], style) : 'no task is ready'));
   }
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
-    const [task] = readyTasks(tasks);
+    const [task] = claimableTasks(tasks, Date.now());
     if (!task) return undefined;
     const changed = claimed(context, task);
-    save(tx, tasks, changed, `${changed.id} claimed by ${changed.owner}: ${changed.title}`);
+    save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
     return changed;
   });
-  return taskOutput(context, result, { commit }, (style) => (result ? taskRows([result], style) : 'no task is ready'));
+  return { ...taskOutput(context, result?.task, { commit }, (style) => (result ? taskRows([result.task], style) : 'no task is ready')), notes: result?.notes ?? [] };
 };

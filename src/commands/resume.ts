@@ -3,6 +3,7 @@ import { render } from '../core/briefing.js';
 import { usageError } from '../errors.js';
 import { bootStatus } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
+import { untoldLossesNow } from '../store/lease.js';
 import { buildSnapshot } from '../store/snapshot.js';
 import { stateCommitsSince, verifyState } from '../store/warnings.js';
 import { parseCount } from './shared.js';
@@ -28,7 +29,8 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   const full = await buildSnapshot(context, { mode: 'resume', full: options.full === true });
   const snapshot = options.focus ? await buildSnapshot(context, { mode: 'resume', full: options.full === true, focus: options.focus }) : full;
   const boot = await bootStatus(context, full);
-  snapshot.warnings = verifyState(context, full, boot.fresh ? undefined : boot.reason);
+  const losses = (await untoldLossesNow(context)).map((loss) => loss.message); // a claim this agent lost comes first
+  snapshot.warnings = [...losses, ...verifyState(context, full, boot.fresh ? undefined : boot.reason)];
   if (full.handoff) {
     const since = stateCommitsSince(context, full.handoff.at);
     if (since !== undefined) snapshot.commitsSinceHandoff = since;

@@ -1,5 +1,7 @@
 import type { CommandRun } from '../command.js';
+import { Exit } from '../errors.js';
 import { openContext } from '../store/context.js';
+import { markTold, untoldLossesNow, withoutKeys } from '../store/lease.js';
 import { syncState, type SyncReport } from '../store/sync.js';
 
 export interface SyncOptions {
@@ -7,13 +9,21 @@ export interface SyncOptions {
   rebase?: boolean;
 }
 
-/** `agentstate sync [--remote R] [--rebase]`: fetch, merge with the drivers, push; done only when the remote holds our records. */
+/**
+ * `agentstate sync [--remote R] [--rebase]`: fetch, merge with the drivers, push; done only when
+ * the remote holds our records. Exit 4 when the merge showed that this agent lost a claim to an
+ * earlier one on another clone ("you lost task t-… to <agent>; stop working on it"), once per loss.
+ */
 export const run: CommandRun<SyncOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   const report = await syncState(context, { ...(options.remote ? { remote: options.remote } : {}), rebase: options.rebase === true });
+  const losses = await untoldLossesNow(context);
+  markTold(context, losses.map((loss) => loss.key));
+  const warnings = [...losses.map((loss) => loss.message), ...context.warnings];
   return {
-    data: { ...report, warnings: context.warnings },
-    warnings: context.warnings,
+    data: { ...report, lost: withoutKeys(losses), warnings },
+    warnings,
+    exitCode: losses.length ? Exit.conflict : Exit.ok,
     quiet: report.head,
     human: () => describe(report),
   };

@@ -9,6 +9,7 @@ import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';
 import { withLock } from './lock.js';
 import { refuseSymlinkedStateDir, restoreMissing } from './prepare.js';
 import { refuseNewerSchema } from './skew.js';
+import { renewLeases } from './lease.js';
 import { readPending, Transaction, writePending } from './transaction.js';
 import { syncAfterWrite } from './sync-after-write.js';
 import type { StateContext } from './context.js';
@@ -55,6 +56,7 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
       restoreMissing(tx);
       healFromJournal(tx);
       result = await fn(tx);
+      await renewLeases(tx); // a write of an agent renews its leases (once half of one has run out)
       if (tx.bootAffected) await refreshBootSafely(tx);
       lock.assertHeld();
       journalRecords(tx);

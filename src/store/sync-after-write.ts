@@ -19,6 +19,8 @@ export async function syncAfterWrite(context: StateContext, command: string, com
   try {
     const { syncState } = await import('./sync.js');
     await syncState(context, { recordDeferred: false });
+    const { untoldLossesNow } = await import('./lease.js');
+    for (const loss of await untoldLossesNow(context)) context.warn(loss.message); // the next sync or heartbeat exits 4 for it
   } catch (error) {
     if (!(error instanceof AgentstateError)) throw error;
     context.warn(`written and committed, but not synced: ${error.message} (\`agentstate sync\` sends it later)`);
