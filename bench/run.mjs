@@ -1,5 +1,5 @@
 // npm run bench: latency against the floor, flat cost as logs grow, large-state resume and
-// check, parallel writers, and a peer (Backlog.md) when it is installed. Prints a table and
+// check, parallel writers, a peer (Backlog.md) when it is installed, and many clones syncing. Prints a table and
 // writes the same figures to bench/results/latest.json. Public tools only: Node's timers and
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ function measure(step, runs = RUNS, warm = 2) {
   return stats(Array.from({ length: runs }, (_, i) => step(i)));
 }
 
-const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, parallel: {}, peer: {} };
+const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, parallel: {}, peer: {}, sync: {} };
 
 function machine() {
   const git = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -237,6 +237,14 @@ function repoBytes(dir) {
   }
 }
 
+// 7. Many machines, one state: a bare remote and 6 clones, each an agent process looping
+//    claim -> log -> decide/outcome -> done -> sync at once, 20 rounds each; then a fresh clone checked.
+{
+  const { syncCluster } = await import('./sync-cluster.mjs');
+  const cluster = await syncCluster({ bin: BIN, clones: QUICK ? 3 : 6, rounds: QUICK ? 5 : 20 });
+  results.sync = { ...cluster.figures, problems: cluster.problems };
+}
+
 results.finished = new Date().toISOString();
 const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
@@ -269,6 +277,12 @@ function print(r) {
   lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);
   if (r.peer.skipped) lines.push(`peer: skipped — ${r.peer.skipped}`);
   else lines.push(`peer: Backlog.md ${r.peer.version} task create ${r.peer['backlog.md task create'].median} ms vs agentstate backlog add ${r.peer['agentstate backlog add'].median} ms: ${r.peer.speedup}x`);
+  const c = r.sync;
+  lines.push(
+    `sync: ${c.clones} clones x ${c.rounds} rounds at once: ${c.ops} ops, ${c.syncs} syncs, ${c.retries} retried pushes, ${c.failed_syncs} failed syncs, ` +
+      `${c.contested_tasks} tasks claimed twice, ${c.lost_claims} lost claims recorded, ${c.lost_claims_told} told; ${c.acknowledged} records acknowledged, ` +
+      `${c.problems.length ? `PROBLEMS: ${c.problems.join('; ')}` : 'all present once, no marker, check clean'}; ${c.loop_seconds} s (${c.commits} commits)`,
+  );
   lines.push('');
   lines.push(`written to bench/results/latest.json`);
   console.log(lines.join('\n'));

@@ -20,7 +20,7 @@ import { operationInProgress, readHead, type Repo } from '../git/repo.js';
 import { LOCAL_FILES, ensureLocalDir, localPath } from './local.js';
 import { withLock } from './lock.js';
 import { uncommittedStatePaths } from './state-files.js';
-import { movements, recordsAt, type FileMovement } from './sync-records.js';
+import { movements, recordsAt, type FileMovement, type RecordsAt } from './sync-records.js';
 import type { StateContext } from './context.js';
 
 /**
@@ -70,8 +70,9 @@ export async function syncState(context: StateContext, options: SyncOptions = {}
   if (registered.length) context.warn(`registered the merge drivers in this clone (${registered.join(', ')})`);
   if (options.recordDeferred !== false) await recordDeferred(context);
 
-  const before = recordsAt(context, readHead(repo).sha);
   const startSha = readHead(repo).sha!;
+  const records = recordsCache(context);
+  const before = records(startSha);
   let integrated: SyncReport['integrated'] = 'up-to-date';
   for (let attempt = 1; ; attempt++) {
     const fetched = fetchBranch(repo, upstream);
@@ -83,12 +84,12 @@ export async function syncState(context: StateContext, options: SyncOptions = {}
     }));
     if (!remoteSha) integrated = 'first push';
     else if (outcome.status !== 'up-to-date') integrated = outcome.status;
-    const remoteBefore = recordsAt(context, remoteSha);
-    if (remoteSha === sha) return report(context, upstream, { sha, pushed: false, integrated, attempt, startSha, remoteSha, before, remoteBefore });
+    const remoteBefore = records(remoteSha);
+    if (remoteSha === sha) return report(context, upstream, { sha, pushed: false, integrated, attempt, startSha, remoteSha, before, remoteBefore, after: records(sha) });
     const pushed = pushCommit(repo, upstream, sha);
     if (pushed.status === 'pushed') {
       verifyRemoteHolds(repo, upstream, sha);
-      return report(context, upstream, { sha, pushed: true, integrated, attempt, startSha, remoteSha, before, remoteBefore });
+      return report(context, upstream, { sha, pushed: true, integrated, attempt, startSha, remoteSha, before, remoteBefore, after: records(sha) });
     }
     if (pushed.status === 'failed') throw failure(`git push to ${upstream.remote} failed: ${pushed.message}`, 'your commits are merged here but not on the remote; fix the cause and run sync again');
     const tries = context.config.sync.tries;
@@ -173,10 +174,9 @@ function verifyRemoteHolds(repo: Repo, upstream: Upstream, sha: string): void {
 function report(
   context: StateContext,
   upstream: Upstream,
-  run: { sha: string; pushed: boolean; integrated: SyncReport['integrated']; attempt: number; startSha: string; remoteSha: string | undefined; before: ReturnType<typeof recordsAt>; remoteBefore: ReturnType<typeof recordsAt> },
+  run: { sha: string; pushed: boolean; integrated: SyncReport['integrated']; attempt: number; startSha: string; remoteSha: string | undefined; before: RecordsAt; remoteBefore: RecordsAt; after: RecordsAt },
 ): SyncReport {
   const repo = context.repo!;
-  const after = recordsAt(context, run.sha);
   return {
     remote: upstream.remote,
     branch: upstream.branch,
@@ -187,7 +187,17 @@ function report(
     tries: run.attempt,
     retries: run.attempt - 1,
     commits: { in: run.remoteSha ? commitsBetween(repo, run.startSha, run.remoteSha) : 0, out: run.pushed ? commitsBetween(repo, run.remoteSha, run.sha) : 0 },
-    files: movements(run.before, run.remoteBefore, after),
+    files: movements(run.before, run.remoteBefore, run.after),
+  };
+}
+
+/** The records of each commit, read once per sync (the same commit comes up as before, remote and after). */
+function recordsCache(context: StateContext): (sha: string | undefined) => RecordsAt {
+  const seen = new Map<string, RecordsAt>();
+  return (sha) => {
+    if (!sha) return new Map();
+    if (!seen.has(sha)) seen.set(sha, recordsAt(context, sha));
+    return seen.get(sha)!;
   };
 }
 
