@@ -4,7 +4,7 @@
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { seedEvents, seedLargeState } from './seed.mjs';
+import { seedEvents, seedHistory, seedLargeState } from './seed.mjs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,7 @@ function measure(step, runs = RUNS, warm = 2) {
   return stats(Array.from({ length: runs }, (_, i) => step(i)));
 }
 
-const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, parallel: {}, peer: {}, sync: {} };
+const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, freshClone: {}, parallel: {}, peer: {}, sync: {} };
 
 function machine() {
   const git = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -180,6 +180,36 @@ function repoBytes(dir) {
   };
 }
 
+// 4b. check in a fresh clone, as every CI run does: 2,000 state commits holding 100,000 events,
+// no check point and no remembered segments, so the whole history is walked.
+{
+  const origin = repo();
+  sh(origin, process.execPath, [BIN, 'init']);
+  const seeded = seedHistory(origin, QUICK ? 200 : 2000, 50);
+  sh(origin, process.execPath, [BIN, 'boot']);
+  const samples = [];
+  for (let i = 0; i < (QUICK ? 3 : 7); i++) {
+    const clone = temp('agentstate-clone-');
+    sh(clone, 'git', ['clone', '-q', `file://${origin}`, '.']);
+    if (i === 0) {
+      const verdict = spawnSync(process.execPath, [BIN, 'check'], { cwd: clone, env, encoding: 'utf8' });
+      if (verdict.status !== 0) throw new Error(`check of the seeded history failed: ${verdict.stdout}${verdict.stderr}`);
+      rmSync(join(clone, '.git', 'agentstate'), { recursive: true, force: true }); // as fresh as a new clone again
+    }
+    // Wall time, and with /usr/bin/time the CPU time of check and its git children: on a shared
+    // machine the wall time follows the neighbours' load, the CPU time does not.
+    const measured = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, BIN, 'check'], { cwd: clone, env, encoding: 'utf8' });
+    if (measured.error) samples.push({ wall: cli(clone, 'check') });
+    else {
+      const [wall, user, system] = measured.stderr.trim().split('\n').pop().split(' ').map(Number);
+      samples.push({ wall: wall * 1000, cpu: (user + system) * 1000 });
+    }
+    rmSync(clone, { recursive: true, force: true });
+  }
+  const cpu = samples.filter((sample) => sample.cpu !== undefined).map((sample) => sample.cpu);
+  results.freshClone = { commits: seeded.commits, events: seeded.events, check: stats(samples.map((sample) => sample.wall)), ...(cpu.length ? { check_cpu: stats(cpu) } : {}), target_ms: 3000 };
+}
+
 // 5. 8 processes x 50 log at once.
 {
   const dir = repo();
@@ -272,6 +302,10 @@ function print(r) {
   lines.push('');
   lines.push(`large state (${r.large.state.events} events, ${r.large.state.decisions} decisions, ${r.large.state.tasks} tasks):`);
   for (const name of ['resume', 'check', 'check --staged', 'search, first run', 'search', 'search, common word']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
+  const f = r.freshClone;
+  lines.push(`fresh clone (${f.commits} commits, ${f.events} events), target < ${f.target_ms} ms:`);
+  lines.push(row(['  check, wall', f.check.median, f.check.min, f.check.max, '']));
+  if (f.check_cpu) lines.push(row(['  check, CPU (user + sys)', f.check_cpu.median, f.check_cpu.min, f.check_cpu.max, '']));
   lines.push('');
   const p = r.parallel;
   lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);

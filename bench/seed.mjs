@@ -1,7 +1,7 @@
 // Seed large states quickly, laid out as agentstate would have written them (the benchmark
 // measures commands on them, not the seeding).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 function sh(cwd, command, args) {
@@ -57,4 +57,44 @@ export function seedLargeState(dir, count, taskCount) {
   }
   appendFileSync(join(dir, '.agentstate', 'backlog.yaml'), tasks.join(''));
   return { decisions: count, tasks: taskCount };
+}
+
+/**
+ * A history of `commits` commits on top of HEAD, each appending `perCommit` events to the active
+ * log and sealing it into a segment past 1 MiB, as agentstate would have; written with one
+ * `git fast-import` (the benchmark measures checking the history, not making it).
+ */
+export function seedHistory(dir, commits, perCommit) {
+  const header = '# agentstate event log: append-only, one event per line. Add with `agentstate log`.\nschema: 1\nevents:\n';
+  const head = sh(dir, 'git', ['rev-parse', 'HEAD']).trim();
+  const start = Date.UTC(2025, 0, 1);
+  const stream = join(dir, '.git', 'bench-history.fi');
+  const out = openSync(stream, 'w');
+  let active = header;
+  let n = 0;
+  for (let c = 0; c < commits; c++) {
+    for (let k = 0; k < perCommit; k++, n++) {
+      const at = new Date(start + n * 1000).toISOString();
+      active += `- {"id":"ev-h${n.toString(32).padStart(9, '0')}","at":"${at}","type":"note","agent":"seed","commit":"0123456789ab","summary":"history event number ${n} for the benchmark"}\n`;
+    }
+    const files = [];
+    if (Buffer.byteLength(active) > 1_048_576) {
+      const stamp = new Date(start + n * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+      files.push([`.agentstate/archive/events.${stamp}.${c.toString(16).padStart(6, '0')}.yaml`, active]);
+      active = header;
+    }
+    files.push(['.agentstate/events.yaml', active]);
+    const message = `agentstate: log history ${c}\n`;
+    writeSync(out, `commit refs/heads/main\ncommitter Seed <seed@example.com> ${1735689600 + c} +0000\ndata ${Buffer.byteLength(message)}\n${message}`);
+    if (c === 0) writeSync(out, `from ${head}\n`);
+    for (const [path, text] of files) writeSync(out, `M 100644 inline ${path}\ndata ${Buffer.byteLength(text)}\n${text}\n`);
+  }
+  closeSync(out);
+  const input = openSync(stream, 'r');
+  const imported = spawnSync('git', ['fast-import', '--quiet', '--force'], { cwd: dir, stdio: [input, 'ignore', 'pipe'], encoding: 'utf8' });
+  closeSync(input);
+  rmSync(stream);
+  if (imported.status !== 0) throw new Error(`git fast-import: ${imported.stderr}`);
+  sh(dir, 'git', ['reset', '-q', '--hard', 'main']);
+  return { commits, events: n };
 }

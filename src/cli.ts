@@ -4,6 +4,7 @@ import { AgentstateError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
 import { registerCommands } from './commands/registry.js';
+import { packageVersion } from './package-root.js';
 
 /**
  * The CLI edge: builds the commander program, and is the ONE place that turns results into
@@ -12,7 +13,7 @@ import { registerCommands } from './commands/registry.js';
 export function buildProgram(): Command {
   const program = new Command('agentstate')
     .description('Durable, git-recorded memory for AI coding agents: write state to a file before you act.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .addOption(new Option('--dir <path>', 'project directory holding .agentstate/ (default: the git work tree; env AGENTSTATE_DIR)'))
     .option('--json', 'machine output: exactly one JSON document on stdout')
     .option('-q, --quiet', 'print only ids and essential results')

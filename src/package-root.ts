@@ -2,23 +2,36 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The installed package's root (where package.json and bin/ are), wherever the build put this file. */
-export function packageRoot(): string {
+/** agentstate's own npm name: the package root is the nearest package.json that carries it. */
+export const PACKAGE_NAME = 'agentstate-cli';
+
+interface Manifest {
+  name?: string;
+  version?: string;
+}
+
+/** The installed package's manifest, wherever the build put this file (never the host project's). */
+function ownManifest(): { root: string; manifest: Manifest } {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'agentstate') return dir;
+    const path = join(dir, 'package.json');
+    if (existsSync(path)) {
+      const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+      if (manifest.name === PACKAGE_NAME) return { root: dir, manifest };
+    }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('agentstate package root not found');
+    if (parent === dir) throw new Error(`${PACKAGE_NAME} package root not found`);
     dir = parent;
   }
 }
 
-export const binPath = () => join(packageRoot(), 'bin', 'agentstate.js');
+export const packageRoot = () => ownManifest().root;
 
-let version: string | undefined;
-/** This agentstate's version (package.json), read once, only when a version must be compared or named. */
+/** `agentstate --version`: this package's version, not that of the project it runs in. */
 export function packageVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  return version;
+  try {
+    return ownManifest().manifest.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -20,6 +20,7 @@ export interface TaskOptions {
   epic?: string;
   tag?: string[];
   depends?: string[];
+  dropDepends?: string[];
   notes?: string;
   expectVersion?: string;
   once?: string;
@@ -172,19 +173,24 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
     if (expected !== undefined && task.version !== expected) {
       throw conflictError(`${task.id} is at version ${task.version}, not ${expected}`, 'nothing was written; re-read it with `agentstate backlog show` and retry');
     }
-    const depends = options.depends?.length ? [...new Set([...(task.depends_on ?? []), ...resolveDependencies(tasks, options.depends)])] : task.depends_on;
-    if (depends?.length) {
+    const dropped = new Set(options.dropDepends?.length ? resolveDependencies(tasks, options.dropDepends) : []);
+    const kept = (task.depends_on ?? []).filter((dep) => !dropped.has(dep));
+    const depends = options.depends?.length ? [...new Set([...kept, ...resolveDependencies(tasks, options.depends)])] : kept;
+    // Only an edge this update adds can close a cycle; one a merge made is reported by `check`, with the fix.
+    if (options.depends?.length) {
       const cycle = findCycle(tasks, task.id, depends);
       if (cycle) throw usageError(`dependency cycle: ${cycle.join(' -> ')}`, 'nothing was written; a task cannot depend on itself, directly or through others');
     }
+    const withoutDepends: Task = { ...task };
+    delete withoutDepends.depends_on;
     const changed = validated(context, taskSchema, {
-      ...task,
+      ...(depends.length ? task : withoutDepends),
       ...(options.title !== undefined ? { title: options.title } : {}),
       ...(options.status !== undefined ? { status: options.status } : {}),
       ...(options.priority !== undefined ? { priority: options.priority } : {}),
       ...(options.epic !== undefined ? { epic: options.epic } : {}),
       ...(options.tag?.length ? { tags: [...new Set([...(task.tags ?? []), ...options.tag])] } : {}),
-      ...(depends?.length ? { depends_on: depends } : {}),
+      ...(depends.length ? { depends_on: depends } : {}),
       ...(options.notes !== undefined ? { notes: options.notes } : {}),
       version: task.version + 1,
       updated: nowIso(),

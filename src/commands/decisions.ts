@@ -35,7 +35,7 @@ export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) =>
               ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY'],
               ...decisions.map((view) => [
                 view.id,
-                view.status === 'open' ? style.yellow(view.status) : view.status,
+                (view.status === 'open' ? style.yellow(view.status) : view.status) + (view.also?.length ? style.dim(` (also ${view.also.map((other) => `${other.status} by ${other.agent}`).join(', ')})`) : ''),
                 view.age,
                 view.title,
                 style.dim(view.closed?.note ?? view.why),

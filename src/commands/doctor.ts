@@ -11,7 +11,8 @@ import { LOCAL_FILES, localPath } from '../store/local.js';
 import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
 import { describeHolder, readHolder } from '../store/lock.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
-import { trackedLocalFiles, uncommittedStatePaths } from '../store/state-files.js';
+import { trackedLocalFiles, uncommittedStatePaths, workingTreeFiles } from '../store/state-files.js';
+import { historyReport } from '../store/history-check.js';
 import { mutate } from '../store/mutate.js';
 import { readPending } from '../store/transaction.js';
 import { pendingFile } from '../store/commit-step.js';
@@ -75,6 +76,17 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
     add('git', !reason, reason ?? `repository at ${context.repo.root}`);
     const missing = unregisteredDrivers(context.repo);
     add('merge drivers', missing.length === 0, missing.length ? `not registered in this clone: ${missing.join(', ')}; run \`agentstate hooks install\` (a merge without them is an ordinary git conflict)` : 'registered');
+    if (present) {
+      const history = await historyReport(context, workingTreeFiles(context), { savePoint: false });
+      const commits = [...new Set(history.findings.map((finding) => finding.commit.slice(0, 7)))];
+      add(
+        'history',
+        commits.length === 0,
+        commits.length
+          ? `unacknowledged rewrites: ${history.findings.map((finding) => `${finding.commit.slice(0, 7)} ${finding.change} ${finding.id} in ${finding.file}`).join('; ')}; if on purpose: agentstate check --accept <commit> --why "<reason>"`
+          : `no unacknowledged rewrite of a record${history.acceptances.size ? ` (${history.acceptances.size} accepted)` : ''}`,
+      );
+    }
     if (indexLock) {
       const who = indexLock.holders.length ? `git process(es) ${indexLock.holders.join(', ')} work in this repository` : 'no git process works in this repository';
       add('git index lock', false, `${context.display(indexLock.path)} exists (${Math.round(indexLock.ageMs / 1000)} s old; ${who})${indexLock.orphaned ? ': `agentstate doctor --repair` removes it' : ''}`);

@@ -211,6 +211,7 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--epic <epic>', 'new epic')
       .option('--tag <tag>', 'add a tag (repeatable)', collect)
       .option('--depends <id>', 'add a dependency (repeatable); a cycle is refused', collect)
+      .option('--drop-depends <id>', 'remove a dependency (repeatable), e.g. to break a cycle a merge made', collect)
       .option('--notes <notes>', 'replace the notes')
       .option('--expect-version <n>', 'write only if the task is still at version n (else exit 4)')
       .action(action(task('update'))),
@@ -338,9 +339,17 @@ export function registerCommands(program: Command, action: Action): void {
     program
       .command('check')
       .description('validate every state file: schemas, append-only, ids, references, derived files, boot block, secrets, sizes')
-      .option('--staged', 'check what is staged for commit (for a pre-commit hook)')
+      .option('--staged', 'judge what the commit being made introduces (for a pre-commit hook)')
+      .option('--since <rev>', 'walk only the commits since <rev> for rewritten records (CI: --since origin/main)')
+      .option('--accept <commit>', 'record that the rewrite a commit made was on purpose (with --why); check passes after it')
+      .option('--why <reason>', 'why the rewrite was accepted (recorded with your name)')
       .action(action(() => import('./check.js'))),
-    ['agentstate check', 'agentstate check --staged   # in .git/hooks/pre-commit'],
+    [
+      'agentstate check',
+      'agentstate check --staged   # in a pre-commit hook',
+      'agentstate check --since origin/main   # in CI',
+      'agentstate check --accept 3f2a9c1 --why "removed a leaked token by hand"',
+    ],
   );
 
   examples(
@@ -373,7 +382,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     program
       .command('hooks')
-      .description('`hooks install`: the pre-commit check (your existing hook is kept and still runs) and the merge drivers')
+      .description('`hooks install`: the pre-commit check and post-merge/post-rewrite regeneration, added through husky, lefthook or the pre-commit framework when you use one (your hooks keep running), and the merge drivers')
       .argument('<action>', 'install')
       .action(action(() => import('./hooks.js'))),
     ['agentstate hooks install'],

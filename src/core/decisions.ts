@@ -14,11 +14,23 @@ export interface DecisionView {
   standing: boolean;
   tags: string[];
   status: DecisionStatus;
-  closed?: { at: string; agent: string; status: string; note?: string; why?: string; id: string };
+  closed?: Closing;
+  /** Later closings of the same decision (closed on two clones, then merged): shown, not counted. */
+  also?: Closing[];
+}
+
+export interface Closing {
+  at: string;
+  agent: string;
+  status: string;
+  note?: string;
+  why?: string;
+  id: string;
 }
 
 type Raw = Record<string, unknown>;
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function projectDecisions(records: Raw[]): DecisionView[] {
   const views = new Map<string, DecisionView>();
@@ -39,18 +51,25 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
       });
     }
   }
-  for (const record of records) {
-    const target = views.get(str(record.decision) ?? '');
-    if (!target || target.closed) continue;
-    const closed = { at: str(record.at) ?? '', agent: str(record.agent) ?? '', id: str(record.id) ?? '' };
-    if (record.kind === 'outcome') {
-      const status = str(record.status) as DecisionStatus;
-      target.status = status;
-      target.closed = { ...closed, status, ...(str(record.note) ? { note: str(record.note) } : {}) };
-    } else if (record.kind === 'revoke') {
-      target.status = 'revoked';
-      target.closed = { ...closed, status: 'revoked', ...(str(record.why) ? { why: str(record.why) } : {}) };
+  // The earliest closing counts (by time, then id), wherever a merge put it in the file.
+  const closings = records.filter((record) => (record.kind === 'outcome' || record.kind === 'revoke') && views.has(str(record.decision) ?? ''));
+  closings.sort((a, b) => compareText(str(a.at) ?? '', str(b.at) ?? '') || compareText(str(a.id) ?? '', str(b.id) ?? ''));
+  for (const record of closings) {
+    const target = views.get(str(record.decision)!)!;
+    const closing: Closing = {
+      at: str(record.at) ?? '',
+      agent: str(record.agent) ?? '',
+      id: str(record.id) ?? '',
+      status: record.kind === 'revoke' ? 'revoked' : (str(record.status) ?? ''),
+      ...(str(record.note) ? { note: str(record.note) } : {}),
+      ...(record.kind === 'revoke' && str(record.why) ? { why: str(record.why) } : {}),
+    };
+    if (target.closed) {
+      target.also = [...(target.also ?? []), closing];
+      continue;
     }
+    target.status = closing.status as DecisionStatus;
+    target.closed = closing;
   }
   return [...views.values()];
 }

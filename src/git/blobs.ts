@@ -41,3 +41,41 @@ function spawnGit(root: string, args: string[], extra: Record<string, string>, i
 
 /** True when the repository has a commit at HEAD. */
 export const hasHead = (root: string) => git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).status === 0;
+
+/** Objects by id, with one `git cat-file --batch` (missing ones are left out). */
+export function readObjects(root: string, ids: string[]): Map<string, Buffer> {
+  const objects = new Map<string, Buffer>();
+  if (ids.length === 0) return objects;
+  const batch = spawnGit(root, ['cat-file', '--batch'], {}, ids.join('\n') + '\n');
+  let at = 0;
+  for (const id of ids) {
+    const headerEnd = batch.stdout.indexOf(0x0a, at);
+    if (headerEnd < 0) break;
+    const size = Number(batch.stdout.subarray(at, headerEnd).toString('utf8').split(' ')[2]);
+    if (!Number.isFinite(size)) {
+      at = headerEnd + 1;
+      continue;
+    }
+    objects.set(id, batch.stdout.subarray(headerEnd + 1, headerEnd + 1 + size));
+    at = headerEnd + 1 + size + 1;
+  }
+  return objects;
+}
+
+/** Object sizes by id, with one `git cat-file --batch-check` (no content read). */
+export function objectSizes(root: string, ids: string[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  if (ids.length === 0) return sizes;
+  const checked = spawnGit(root, ['cat-file', '--batch-check'], {}, ids.join('\n') + '\n');
+  for (const line of checked.stdout.toString('utf8').split('\n')) {
+    const [id, , size] = line.split(' ');
+    if (id && size && /^\d+$/.test(size)) sizes.set(id, Number(size));
+  }
+  return sizes;
+}
+
+/** A git command against the index a hook was given (GIT_INDEX_FILE), or the usual one. */
+export function gitWithIndex(root: string, args: string[], indexFile?: string): { status: number; stdout: string } {
+  const result = spawnGit(root, args, indexFile ? { GIT_INDEX_FILE: indexFile } : {});
+  return { status: result.status, stdout: result.stdout.toString('utf8') };
+}

@@ -1,5 +1,4 @@
-import { realpathSync } from 'node:fs';
-import { binPath } from '../package-root.js';
+import { launcherCommand } from '../core/launcher.js';
 import { git } from './run.js';
 import type { Repo } from './repo.js';
 
@@ -46,13 +45,12 @@ export function withAttributes(existing: string | undefined): string {
   return `${text}${separator}${lines.join('\n')}\n`;
 }
 
-const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-
-/** How git should run us: this node and this install, so it works without a global install. */
+/**
+ * How git runs a driver: agentstate resolved when the merge happens (the project's
+ * node_modules/.bin, then PATH), never a node or checkout path baked in at install time.
+ */
 export function driverCommand(name: DriverName): string {
-  const bin = realpathSync(binPath());
-  const kind = name.replace('agentstate-', '');
-  return `${shellQuote(process.execPath)} ${shellQuote(bin)} merge-driver ${kind} %O %A %B %P`;
+  return launcherCommand(`merge-driver ${name.replace('agentstate-', '')} %O %A %B %P`);
 }
 
 /** Drivers whose local git config is missing or points elsewhere. */

@@ -6,6 +6,7 @@ import { overLimit, secretIn, walkStrings } from '../core/guards.js';
 import { catchSchema, decisionRecordSchema, eventSchema, runtimeSchema, taskSchema, type Task } from '../core/schemas.js';
 import { anyCycle } from '../core/backlog.js';
 import { liveOwnerClashes } from '../core/lease.js';
+import { lostRecords, recordId } from '../core/append-only.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { AgentstateError } from '../errors.js';
 import { decisionIndexText } from './decisions-file.js';
@@ -22,7 +23,14 @@ export interface Finding {
   file: string;
   line?: number;
   message: string;
+  /**
+   * A warning is shown but does not fail the check: what merged history may legitimately hold
+   * (a decision closed on two clones, a dependency cycle made of two clones' edges).
+   */
+  severity?: 'warning';
 }
+
+export const isError = (finding: Finding) => finding.severity !== 'warning';
 
 export interface CheckInput {
   stateDir: string; // repo-relative, e.g. ".agentstate"
@@ -46,7 +54,7 @@ interface Family {
   schema: ZodType<unknown>;
 }
 
-export const format = (finding: Finding) => `${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.message}`;
+export const format = (finding: Finding) => `${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.severity ? `${finding.severity}: ` : ''}${finding.message}`;
 
 export async function checkFiles(input: CheckInput): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -206,28 +214,23 @@ function checkAppendOnly(input: CheckInput, family: Family, findings: Finding[])
   const now = input.current.get(activePath);
   if (!before || !now) return;
   if (now.subarray(0, before.length).equals(before)) return;
-  // Not a byte prefix: every earlier record line must still exist, in a new segment (sealed) or here.
+  // Not a byte prefix: every earlier record must still exist, by id and content, in a new segment (sealed) or here.
   const newSegments = currentPaths.slice(0, -1).filter((path) => !input.previous.has(path));
-  const lines = new Set<string>();
-  for (const path of [...newSegments, activePath]) for (const line of input.current.get(path)!.toString('utf8').split('\n')) lines.add(line);
-  const isRecord = family.kind === 'yaml' ? (line: string) => line.startsWith('- {') : (line: string, i: number) => i > 0 && line !== '';
-  const beforeLines = before.toString('utf8').split('\n');
-  const nowLines = now.toString('utf8').split('\n');
-  beforeLines.forEach((line, i) => {
-    if (i === beforeLines.length - 1 || !isRecord(line, i) || lines.has(line)) return;
-    const id = /"id":"([^"]+)"/.exec(line)?.[1] ?? line.split('\t')[0];
-    const nowLine = nowLines.findIndex((candidate) => candidate.includes(`"id":"${id}"`) || candidate.startsWith(`${id}\t`));
-    findings.push({
-      file: activePath,
-      line: nowLine >= 0 ? nowLine + 1 : i + 1,
-      message: `record ${id} was ${nowLine >= 0 ? 'changed' : 'removed'} since the last commit (append-only)`,
-    });
-  });
+  const complete = (text: string) => text.slice(0, text.lastIndexOf('\n') + 1); // a torn last line is no record yet
+  const lost = lostRecords(
+    [{ file: activePath, text: complete(before.toString('utf8')), kind: family.kind }],
+    [...newSegments, activePath].map((path) => ({ file: path, text: input.current.get(path)!.toString('utf8'), kind: family.kind })),
+  );
+  const lineOf = (text: string, id: string) =>
+    text.split('\n').findIndex((line) => (family.kind === 'yaml' ? line.startsWith('- {') && recordId(line, 'yaml') === id : line.startsWith(`${id}\t`))) + 1;
+  for (const { id, change } of lost) {
+    findings.push({ file: activePath, line: lineOf(now.toString('utf8'), id) || lineOf(before.toString('utf8'), id), message: `record ${id} was ${change} since the last commit (append-only)` });
+  }
 }
 
 function checkDecisions(records: Rec[], file: string, findings: Finding[]): void {
   const decisions = new Map(records.filter((r) => r.kind === 'decision').map((r) => [String(r.id), r]));
-  const closed = new Set<string>();
+  const closings = new Map<string, Rec[]>();
   for (const record of records) {
     if (record.kind === 'decision') continue;
     const target = decisions.get(String(record.decision));
@@ -235,12 +238,26 @@ function checkDecisions(records: Rec[], file: string, findings: Finding[]): void
       findings.push({ file, message: `${String(record.kind)} ${String(record.id)} names unknown decision ${String(record.decision)}` });
       continue;
     }
-    if (closed.has(String(record.decision))) findings.push({ file, message: `${String(record.decision)} is closed more than once (${String(record.id)})` });
     if (record.kind === 'outcome' && target.standing === true) findings.push({ file, message: `outcome ${String(record.id)} for standing order ${String(record.decision)}` });
     if (record.kind === 'revoke' && target.standing !== true) findings.push({ file, message: `revoke ${String(record.id)} for ${String(record.decision)}, which is not a standing order` });
-    closed.add(String(record.decision));
+    const list = closings.get(String(record.decision)) ?? [];
+    list.push(record);
+    closings.set(String(record.decision), list);
+  }
+  // Closed on two clones, then merged: legitimate history. The earliest closing counts.
+  for (const [decision, list] of closings) {
+    if (list.length < 2) continue;
+    const [first, ...others] = [...list].sort(byTime);
+    const describe = (r: Rec) => `${String(r.id)} (${String(r.status ?? r.kind)}, ${String(r.agent)}, ${String(r.at)})`;
+    findings.push({
+      file,
+      severity: 'warning',
+      message: `${decision} was closed more than once (merged from clones): ${describe(first!)} counts; also ${others.map(describe).join(', ')}`,
+    });
   }
 }
+
+const byTime = (a: Rec, b: Rec) => (String(a.at) < String(b.at) ? -1 : String(a.at) > String(b.at) ? 1 : String(a.id) < String(b.id) ? -1 : 1);
 
 async function checkBacklog(text: string | undefined, file: string, config: Config, findings: Finding[]): Promise<void> {
   if (text === undefined) return;
@@ -275,7 +292,19 @@ async function checkBacklog(text: string | undefined, file: string, config: Conf
     findings.push({ file, line: ids.get(clash.id), message: `${clash.id} has two live owners (${clash.owners.join(', ')}): a merge without agentstate's driver; keep one claim (\`agentstate hooks install\`, then merge again)` });
   }
   const cycle = anyCycle(tasks.map((task) => task.value) as unknown as Parameters<typeof anyCycle>[0]);
-  if (cycle) findings.push({ file, line: ids.get(cycle[0]!), message: `dependency cycle: ${cycle.join(' -> ')}` });
+  if (cycle) {
+    // The CLI refuses a cycle, so this one was made by a merge (each clone added one edge) or by hand.
+    const updated = new Map(tasks.map((task) => [String(task.value.id), String(task.value.updated ?? '')]));
+    const members = cycle.slice(0, -1);
+    const latest = members.reduce((best, id) => (updated.get(id)! > updated.get(best)! || (updated.get(id) === updated.get(best) && id > best) ? id : best));
+    const dependency = cycle[members.indexOf(latest) + 1]!;
+    findings.push({
+      file,
+      line: ids.get(latest),
+      severity: 'warning',
+      message: `dependency cycle ${cycle.join(' -> ')} (made by a merge?); break it: agentstate backlog update ${latest} --drop-depends ${dependency}`,
+    });
+  }
 }
 
 function checkRuntime(text: string | undefined, file: string, findings: Finding[]): void {

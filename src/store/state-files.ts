@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasHead, readTreeFiles } from '../git/blobs.js';
+import { gitWithIndex, hasHead, readTreeFiles } from '../git/blobs.js';
 import { changedPaths } from '../git/commit.js';
 import { ARCHIVE_DIR, BOOT_FILE, FILES, LOCKS_DIR } from './layout.js';
 import { git } from '../git/run.js';
@@ -35,6 +35,23 @@ export function headFiles(context: StateContext): FileSet {
 export function indexFiles(context: StateContext): FileSet {
   if (!context.repo) return new Map();
   return readTreeFiles(context.repo.root, '', treePrefixes(context), process.env.GIT_INDEX_FILE);
+}
+
+/**
+ * What a commit being made does to the state: `none` (no state in the index nor in HEAD: a repository
+ * that does not use agentstate), `unchanged` (the state files are staged as HEAD has them), or
+ * `changed`. Asked of git by object ids, without reading a file.
+ */
+export function stagedStateStatus(context: StateContext): 'none' | 'unchanged' | 'changed' {
+  const root = context.repo!.root;
+  const index = process.env.GIT_INDEX_FILE;
+  const stateDir = context.display(context.stateDir);
+  const head = hasHead(root);
+  const inIndex = gitWithIndex(root, ['ls-files', '--', stateDir], index).stdout.trim() !== '';
+  const inHead = head && gitWithIndex(root, ['ls-tree', '--name-only', 'HEAD', '--', stateDir]).stdout.trim() !== '';
+  if (!inIndex && !inHead) return 'none';
+  if (!head) return 'changed';
+  return gitWithIndex(root, ['diff-index', '--cached', '--quiet', 'HEAD', '--', ...treePrefixes(context)], index).status === 0 ? 'unchanged' : 'changed';
 }
 
 /** State files with changes git has not recorded: never lock files, temp files or set-aside bytes. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, git, json, pyYaml, read, stateRepo } from '../helpers/cli.js';
+import { cli, cliAsync, git, json, readYaml, read, stateRepo } from '../helpers/cli.js';
 
 const BACKLOG = '.agentstate/backlog.yaml';
 type Task = { id: string; title: string; status: string; owner?: string; version: number; [key: string]: unknown };
@@ -12,7 +12,7 @@ const add = (dir: string, ...args: string[]) => {
   return run.stdout.trim();
 };
 const next = (dir: string, ...args: string[]) => json<{ task: Task | null }>(cli(dir, ['backlog', 'next', '--json', ...args])).task;
-const tasks = (dir: string) => (pyYaml(join(dir, BACKLOG)) as { items: Task[] | null }).items ?? [];
+const tasks = (dir: string) => (readYaml(join(dir, BACKLOG)) as { items: Task[] | null }).items ?? [];
 
 describe('backlog', () => {
   it('next never returns a task with an unfinished dependency', () => {

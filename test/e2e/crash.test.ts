@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, pyYaml, spawnCli, stateRepo } from '../helpers/cli.js';
+import { cli, git, readYaml, spawnCli, stateRepo } from '../helpers/cli.js';
 
 type Records = { events: Array<{ id: string; summary: string }> | null };
 type Chain = { decisions: Array<{ id: string }> | null };
@@ -13,14 +13,14 @@ async function expectRecovered(dir: string, acknowledgedEvents: string[], acknow
   expect(repair.code, repair.stderr).toBe(0);
   const check = cli(dir, ['check']);
   expect(check.code, check.stdout + check.stderr).toBe(0);
-  const events = (pyYaml(join(dir, '.agentstate/events.yaml')) as Records).events ?? [];
+  const events = (readYaml(join(dir, '.agentstate/events.yaml')) as Records).events ?? [];
   const ids = events.map((event) => event.id);
   for (const id of acknowledgedEvents) expect(ids.filter((other) => other === id), id).toHaveLength(1);
-  const decisions = ((pyYaml(join(dir, '.agentstate/decisions.yaml')) as Chain).decisions ?? []).map((d) => d.id);
+  const decisions = ((readYaml(join(dir, '.agentstate/decisions.yaml')) as Chain).decisions ?? []).map((d) => d.id);
   for (const id of acknowledgedDecisions) expect(decisions.filter((other) => other === id), id).toHaveLength(1);
   expect(new Set(ids).size).toBe(ids.length);
-  pyYaml(join(dir, '.agentstate/decisions-index.yaml'));
-  pyYaml(join(dir, '.agentstate/backlog.yaml'));
+  readYaml(join(dir, '.agentstate/decisions-index.yaml'));
+  readYaml(join(dir, '.agentstate/backlog.yaml'));
   expect(git(dir, 'status', '--porcelain', '--', '.agentstate', 'AGENTS.md')).toBe('');
   return { events: ids, decisions };
 }

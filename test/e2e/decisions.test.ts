@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseEnv, cli, cliAsync, git, json, pyYaml, read, stateRepo } from '../helpers/cli.js';
+import { BIN, baseEnv, cli, cliAsync, git, json, readYaml, read, stateRepo } from '../helpers/cli.js';
 
 const CHAIN = '.agentstate/decisions.yaml';
 const INDEX = '.agentstate/decisions-index.yaml';
@@ -68,9 +68,9 @@ describe('decide and outcome', () => {
     const dir = stateRepo();
     const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => cliAsync(dir, ['decide', `parallel ${i}`, '--why', 'load'])));
     expect(runs.map((run) => run.code)).toEqual(Array(8).fill(0));
-    const chain = pyYaml(join(dir, CHAIN)) as { decisions: Array<{ id: string }> };
+    const chain = readYaml(join(dir, CHAIN)) as { decisions: Array<{ id: string }> };
     expect(new Set(chain.decisions.map((d) => d.id)).size).toBe(8);
-    const index = pyYaml(join(dir, INDEX)) as { count: number; open: Array<{ id: string }> };
+    const index = readYaml(join(dir, INDEX)) as { count: number; open: Array<{ id: string }> };
     expect(index.count).toBe(8);
     expect(index.open.map((d) => d.id).sort()).toEqual(chain.decisions.map((d) => d.id).sort());
     expect(git(dir, 'status', '--porcelain')).toBe('');
@@ -95,10 +95,10 @@ describe('decide and outcome', () => {
     const dir = stateRepo();
     const id = cli(dir, ['decide', 'Quote "this" and: that', '--why', 'colons: and # hashes', '--tag', 'x']).stdout.trim();
     cli(dir, ['decide', 'Standing', '--why', 'w', '--standing']);
-    const chain = pyYaml(join(dir, CHAIN)) as { schema: number; decisions: Array<Record<string, unknown>> };
+    const chain = readYaml(join(dir, CHAIN)) as { schema: number; decisions: Array<Record<string, unknown>> };
     expect(chain.schema).toBe(1);
     expect(chain.decisions[0]).toMatchObject({ id, kind: 'decision', title: 'Quote "this" and: that', why: 'colons: and # hashes', standing: false, tags: ['x'] });
-    const index = pyYaml(join(dir, INDEX)) as { standing: unknown[]; open: unknown[]; recent: unknown[] };
+    const index = readYaml(join(dir, INDEX)) as { standing: unknown[]; open: unknown[]; recent: unknown[] };
     expect(index.standing).toHaveLength(1);
     expect(index.open).toHaveLength(1);
     expect(index.recent).toHaveLength(2);

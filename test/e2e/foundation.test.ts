@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, write
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseEnv, cli, cliAsync, commitCount, filesOf, git, gitRepo, json, pyYaml, read, stateRepo, tempDir } from '../helpers/cli.js';
+import { BIN, baseEnv, cli, cliAsync, commitCount, filesOf, git, gitRepo, json, readYaml, read, stateRepo, tempDir } from '../helpers/cli.js';
 
 const EVENTS = '.agentstate/events.yaml';
 const CATCHES = '.agentstate/catch-log.tsv';
@@ -86,7 +86,7 @@ describe('log and events', () => {
     const id = run.stdout.trim();
     expect(id).toMatch(/^ev-[0-9a-z]{10}$/);
 
-    const parsed = pyYaml(join(dir, EVENTS)) as { schema: number; events: Array<Record<string, unknown>> };
+    const parsed = readYaml(join(dir, EVENTS)) as { schema: number; events: Array<Record<string, unknown>> };
     expect(parsed.schema).toBe(1);
     expect(parsed.events).toHaveLength(1);
     expect(parsed.events[0]).toMatchObject({ id, type: 'process', ref: 'docs/plan.md', backrefs: ['catch-log.tsv'], data: { n: 3 }, agent: 'Test User' });
@@ -101,7 +101,7 @@ describe('log and events', () => {
     expect(cli(dir, ['log', nasty, '--data', 'nul="a\\u0000b"']).code).toBe(0);
     const lines = read(dir, EVENTS).split('\n');
     expect(lines.filter((line) => line.startsWith('- {'))).toHaveLength(1);
-    const parsed = pyYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> };
+    const parsed = readYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> };
     expect(parsed.events[0]?.summary).toBe(nasty);
     expect((parsed.events[0] as unknown as { data: { nul: string } }).data.nul).toBe('a\u0000b');
     const events = json<{ events: Array<{ summary: string }> }>(cli(dir, ['events', '--json']));
@@ -136,7 +136,7 @@ describe('log and events', () => {
     const log = cli(dir, ['log', 'four']);
     expect(log.code).toBe(0);
     expect(log.stderr).toMatch(/removed an incomplete last record/);
-    const parsed = pyYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> };
+    const parsed = readYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> };
     expect(parsed.events.map((e) => e.summary)).toEqual(['one', 'two', 'three', 'four']);
     const aside = readdirSync(join(dir, '.agentstate')).filter((name) => name.startsWith('events.yaml.corrupt-'));
     expect(aside).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('log and events', () => {
     const all = runs.flat();
     expect(all.filter((run) => run.code !== 0).map((run) => run.stderr)).toEqual([]);
     expect(all.some((run) => /index\.lock/.test(run.stderr))).toBe(false);
-    const events = (pyYaml(join(dir, EVENTS)) as { events: Array<{ id: string; summary: string }> }).events;
+    const events = (readYaml(join(dir, EVENTS)) as { events: Array<{ id: string; summary: string }> }).events;
     expect(events).toHaveLength(80);
     expect(new Set(events.map((e) => e.id)).size).toBe(80);
     expect(new Set(events.map((e) => e.summary)).size).toBe(80);
@@ -181,12 +181,8 @@ describe('catch and catches', () => {
     expect(width).toBe(7);
     for (const line of lines) expect(line.split('\t')).toHaveLength(width);
 
-    // An independent TSV reader (Python's csv module), then the documented unescaping.
-    const python = `import csv, json, sys
-rows = list(csv.reader(open(sys.argv[1], newline=''), delimiter='\\t', quoting=csv.QUOTE_NONE))
-un = lambda s: s.replace('\\\\\\\\', '\\0').replace('\\\\t', '\\t').replace('\\\\n', '\\n').replace('\\\\r', '\\r').replace('\\0', '\\\\')
-print(json.dumps([dict(zip(rows[0], [un(f) for f in r])) for r in rows[1:]]))`;
-    const rows = JSON.parse(cliPython(python, join(dir, CATCHES))) as Array<Record<string, string>>;
+    // An independent TSV reader (awk -F'\t', as the README promises), then the documented unescaping.
+    const rows = awkRows(join(dir, CATCHES));
     expect(rows[0]).toMatchObject({ control: 'pre-commit', caught, outcome: 'blocked', notes });
     const listed = json<{ catches: Array<Record<string, string>> }>(cli(dir, ['catches', '--json']));
     expect(listed.catches[0]).toMatchObject({ caught, notes });
@@ -201,10 +197,14 @@ print(json.dumps([dict(zip(rows[0], [un(f) for f in r])) for r in rows[1:]]))`;
   });
 });
 
-function cliPython(code: string, arg: string): string {
-  const out = spawnSync('python3', ['-c', code, arg], { encoding: 'utf8' });
+/** Rows of a TSV file as awk splits them on tabs, keyed by the header, each field unescaped as documented. */
+function awkRows(path: string): Array<Record<string, string>> {
+  const out = spawnSync('awk', ['-F', '\t', '{ for (i = 1; i <= NF; i++) print $i; print "--end--" }', path], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(out.stderr);
-  return out.stdout;
+  const records = out.stdout.split('--end--\n').filter(Boolean).map((chunk) => chunk.replace(/\n$/, '').split('\n'));
+  const unescape = (field: string) => field.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c);
+  const [header, ...rest] = records;
+  return rest.map((fields) => Object.fromEntries(header!.map((name, i) => [name, unescape(fields[i] ?? '')])));
 }
 
 describe('errors and exit codes', () => {
@@ -323,7 +323,7 @@ describe('git recording around the user', () => {
     git(dir, 'merge', '--abort');
     const next = cli(dir, ['log', 'after the merge']);
     expect(next.code).toBe(0);
-    const events = (pyYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> }).events.map((e) => e.summary);
+    const events = (readYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> }).events.map((e) => e.summary);
     expect(events).toEqual(['during the merge', 'after the merge']);
     expect(git(dir, 'status', '--porcelain', '--', '.agentstate')).toBe('');
   });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, gitRepo, json, pyYaml, read, stateRepo } from '../helpers/cli.js';
+import { cli, git, gitRepo, json, readYaml, read, stateRepo } from '../helpers/cli.js';
 
 const EVENTS = '.agentstate/events.yaml';
 const CATCHES = '.agentstate/catch-log.tsv';
@@ -122,7 +122,7 @@ describe('doctor', () => {
     const repair = cli(dir, ['doctor', '--repair']);
     expect(repair.code, repair.stderr).toBe(0);
     expect(repair.stdout).toMatch(/set the file aside in \.agentstate\/events\.yaml\.corrupt-/);
-    const events = (pyYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> }).events.map((e) => e.summary);
+    const events = (readYaml(join(dir, EVENTS)) as { events: Array<{ summary: string }> }).events.map((e) => e.summary);
     expect(events).toEqual(['one', 'two', 'three', 'four']);
     const aside = readdirSync(join(dir, '.agentstate')).find((name) => name.startsWith('events.yaml.corrupt-'))!;
     expect(read(dir, `.agentstate/${aside}`)).toContain('garbage line\n- {"id":"ev-half');
@@ -252,7 +252,7 @@ describe('append-only through history', () => {
     cli(dir, ['log', 'an honest one after it']);
     const run = check(dir);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/events\.yaml: commit [0-9a-f]{7} changed or removed record ev-\w+ \(append-only\)/);
+    expect(run.stdout).toMatch(/events\.yaml: commit [0-9a-f]{7} changed record ev-\w+ \(append-only\)/);
   });
 
   it('a seal moves records into archive/ without a finding', () => {

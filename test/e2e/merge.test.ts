@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, json, pyYaml, read, tempDir } from '../helpers/cli.js';
+import { cli, git, json, readYaml, read, tempDir } from '../helpers/cli.js';
 
 type Task = { id: string; title: string; priority: string; notes?: string; status: string; epic?: string };
 
@@ -56,7 +56,7 @@ function noConflictMarkers(dir: string): void {
 }
 
 function expectOnceEach(dir: string, key: 'events' | 'decisions', ids: string[]): void {
-  const parsed = pyYaml(join(dir, `.agentstate/${key}.yaml`)) as Record<string, Array<{ id: string }>>;
+  const parsed = readYaml(join(dir, `.agentstate/${key}.yaml`)) as Record<string, Array<{ id: string }>>;
   const all = parsed[key]!.map((record) => record.id);
   expect(new Set(all).size).toBe(all.length);
   for (const id of ids) expect(all.filter((other) => other === id), id).toHaveLength(1);
@@ -77,8 +77,8 @@ describe('merging state across clones', () => {
     noConflictMarkers(bob);
     expectOnceEach(bob, 'events', [...mine.events, ...theirs.events]);
     expectOnceEach(bob, 'decisions', [...mine.decisions, ...theirs.decisions]);
-    pyYaml(join(bob, '.agentstate/backlog.yaml'));
-    pyYaml(join(bob, '.agentstate/decisions-index.yaml'));
+    readYaml(join(bob, '.agentstate/backlog.yaml'));
+    readYaml(join(bob, '.agentstate/decisions-index.yaml'));
     expect(tasks(bob).map((task) => task.id).sort()).toEqual([aliceTask, bobTask].sort());
     const rows = read(bob, '.agentstate/catch-log.tsv').trim().split('\n');
     expect(rows.filter((row) => row.startsWith('id\t'))).toHaveLength(1);

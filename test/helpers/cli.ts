@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
 import { afterAll } from 'vitest';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/agentstate.js');
@@ -116,14 +117,12 @@ export const commitCount = (dir: string) => Number(git(dir, 'rev-list', '--count
 export const filesOf = (dir: string, rev = 'HEAD') =>
   git(dir, 'show', '--name-only', '--format=', rev).trim().split('\n').filter(Boolean).sort();
 
-let python: string | undefined;
-/** An independent YAML parser (PyYAML, YAML 1.1): parse a file, return JSON. */
-export function pyYaml(path: string): unknown {
-  python ??= ['python3', '/usr/bin/python3'].find((bin) => spawnSync(bin, ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0);
-  if (!python) throw new Error('PyYAML is needed for the independent-parser tests: apt-get install python3-yaml');
-  const out = spawnSync(python, ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding="utf-8"))))', path], { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`PyYAML could not parse ${path}: ${out.stderr}`);
-  return JSON.parse(out.stdout);
+/**
+ * An independent YAML parser (js-yaml, not the `yaml` package agentstate itself uses): parse a
+ * file as any reader would, return plain data.
+ */
+export function readYaml(path: string): unknown {
+  return loadYaml(readFileSync(path, 'utf8'));
 }
 
 export function json<T = Record<string, unknown>>(run: Run): T {
