@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { failure, usageError, type AgentstateError } from '../errors.js';
 import { readGitSettings } from '../git/config-file.js';
 import { commitIdentity } from '../git/identity.js';
@@ -136,7 +138,7 @@ function integrateUnderLock(context: StateContext, repo: Repo, upstream: Upstrea
   refuseBusyWorkTree(repo);
   if (!tip) return { status: 'up-to-date' };
   const message = `agentstate: sync merge ${upstream.remote}/${upstream.remoteBranch}\n\nAgentstate-Command: sync\nAgentstate-Agent: ${context.agent().replace(/\s+/g, ' ')}\n`;
-  const result = integrate(repo, tip, { rebase: options.rebase === true, message, env: fallbackIdentity(repo) });
+  const result = integrate(repo, tip, { rebase: options.rebase === true, message, env: { ...fallbackIdentity(repo), PATH: pathWithSelf(context) } });
   if (result.status === 'conflict') {
     throw failure(
       `${options.rebase ? 'rebasing onto' : 'merging'} ${upstream.remote}/${upstream.remoteBranch} conflicts in ${result.paths.join(', ') || 'the work tree'}; undone, nothing was changed`,
@@ -149,6 +151,21 @@ function integrateUnderLock(context: StateContext, repo: Repo, upstream: Upstrea
     throw failure(`git refused to ${options.rebase ? 'rebase' : 'merge'}: ${result.message}`, 'nothing was changed; commit or move your uncommitted changes yourself (sync never stashes them), then sync');
   }
   return result;
+}
+
+/**
+ * The merge drivers run `agentstate` as the launcher resolves it (the project's node_modules/.bin,
+ * then PATH). For this merge only, this very agentstate comes last on PATH, so the drivers run
+ * even where agentstate is not installed on PATH (run through node or npx); an installed one
+ * still wins. Nothing is written into git's config.
+ */
+function pathWithSelf(context: StateContext): string {
+  const dir = join(ensureLocalDir(context), 'launcher');
+  const shim = join(dir, 'agentstate');
+  const script = `#!/bin/sh\nexec '${process.execPath.replace(/'/g, `'\\''`)}' '${join(packageRoot(), 'bin', 'agentstate.js').replace(/'/g, `'\\''`)}' "$@"\n`;
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(shim) || readFileSync(shim, 'utf8') !== script) writeFileSync(shim, script, { mode: 0o755 });
+  return [process.env.PATH ?? '', dir].filter(Boolean).join(delimiter);
 }
 
 /** Git refuses to merge without an identity; on a bare machine the merge commit gets the one our commits use. */

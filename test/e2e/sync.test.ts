@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, git, json, read, stateRepo } from '../helpers/cli.js';
 import { bareWithClones, expectNoConflictMarkers, idsIn, remoteHead } from '../helpers/clones.js';
+import { pathWithout } from '../helpers/package.js';
 
 interface SyncJson {
   head: string;
@@ -70,6 +71,18 @@ describe('agentstate sync', () => {
     }
     const again = json<SyncJson>(cli(alice, ['sync', '--json']));
     expect(again).toMatchObject({ pushed: false, integrated: 'up-to-date', commits: { in: 0, out: 0 } });
+  });
+
+  it('merges with the drivers even where agentstate is not on PATH (run through node): this agentstate serves them', () => {
+    const { origin, clones } = bareWithClones(['alice', 'bob']);
+    const a = ok(clones.alice, ['log', 'alice']);
+    ok(clones.alice, ['sync']);
+    const b = ok(clones.bob, ['log', 'bob']);
+    const run = cli(clones.bob, ['sync'], { PATH: pathWithout() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(remoteHead(origin)).toBe(head(clones.bob));
+    expect(idsIn(clones.bob, 'events.yaml').filter((id) => id === a || id === b)).toHaveLength(2);
+    expect(git(clones.bob, 'config', '--get', 'merge.agentstate-log.driver')).not.toContain(clones.bob); // no path written into git's config
   });
 
   it('fetches and merges again when the push is rejected because someone pushed meanwhile', () => {
