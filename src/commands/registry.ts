@@ -220,7 +220,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     backlog
       .command('claim')
-      .description('atomically take a task (status active, owner = you); exit 4 if another agent holds it')
+      .description('atomically take a task as a lease (status active, owner = you, lease_until = now + backlog.lease_minutes); exit 4 if another agent holds a live lease')
       .argument('<id>', 'task id or unique prefix')
       .action(action(task('claim'))),
     ['agentstate backlog claim t-3k9f --agent worker-2'],
@@ -300,8 +300,11 @@ export function registerCommands(program: Command, action: Action): void {
   );
 
   examples(
-    program.command('heartbeat').description('mark the runtime state as alive now').action(action(() => import('./heartbeat.js'))),
-    ['agentstate heartbeat'],
+    program
+      .command('heartbeat')
+      .description('mark the runtime state as alive now and renew your leases; exit 4 when you lost a claim to another clone')
+      .action(action(() => import('./heartbeat.js'))),
+    ['agentstate heartbeat', 'agentstate heartbeat --agent worker-1 || echo "stop: a task of mine went to another agent"'],
   );
 
   examples(

@@ -96,3 +96,18 @@ describe('check: two live owners', () => {
     expect(liveOwnerClashes([claim('alice', 0)], T0)).toEqual([]);
   });
 });
+
+describe('a merge never writes a lower schema number (an older agentstate merging newer state)', () => {
+  const header = (schema: number, key: string) => `# comment\nschema: ${schema}\n${key}:\n`;
+  it('log, backlog and runtime keep the newer side\'s schema', async () => {
+    const { mergeBacklogText, mergeLogText, mergeRuntimeText } = await import('../../src/store/merge-files.js');
+    const line = (id: string) => `- {"id":"${id}","at":"2026-01-01T00:00:00Z"}\n`;
+    const log = await mergeLogText(header(1, 'events'), header(1, 'events') + line('ev-aaaa'), header(9, 'events') + line('ev-bbbb'), 'log');
+    expect(log).toMatch(/^schema: 9$/m);
+    expect(log).toContain('ev-aaaa');
+    const backlog = await mergeBacklogText(header(1, 'items'), header(1, 'items'), header(9, 'items'));
+    expect(backlog).toMatch(/^schema: 9$/m);
+    const runtime = (schema: number, version: number) => JSON.stringify({ schema, version, fields: {} });
+    expect(JSON.parse(mergeRuntimeText(runtime(1, 1), runtime(1, 2), runtime(9, 3))).schema).toBe(9);
+  });
+});
