@@ -267,7 +267,37 @@ function repoBytes(dir) {
   }
 }
 
-// 7. Many machines, one state: a bare remote and 6 clones, each an agent process looping
+// 7. The MCP server: the size of its whole tools/list answer as it crosses the wire (what every
+// session pays in context; target < 2,000 tokens), and the time from spawn to that answer.
+{
+  const dir = repo();
+  sh(dir, process.execPath, [BIN, 'init']);
+  const toolsList = () =>
+    new Promise((done, fail) => {
+      const started = process.hrtime.bigint();
+      const child = spawn(process.execPath, [BIN, 'mcp'], { cwd: dir, env });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const line = out.split('\n').find((candidate) => candidate.includes('"id":2'));
+        if (!line) return;
+        child.stdin.end();
+        done({ line, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+      });
+      child.on('error', fail);
+      const send = (message) => child.stdin.write(`${JSON.stringify(message)}\n`);
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    });
+  const samples = [];
+  let line = '';
+  for (let i = 0; i < (QUICK ? 3 : 7); i++) ({ line, ms: samples[samples.length] } = await toolsList());
+  const bytes = Buffer.byteLength(line);
+  results.mcp = { tools: JSON.parse(line).result.tools.length, tools_list_bytes: bytes, tools_list_tokens: Math.ceil(bytes / 4), start_to_tools_list: stats(samples) };
+}
+
+// 8. Many machines, one state: a bare remote and 6 clones, each an agent process looping
 //    claim -> log -> decide/outcome -> done -> sync at once, 20 rounds each; then a fresh clone checked.
 {
   const { syncCluster } = await import('./sync-cluster.mjs');
@@ -311,6 +341,9 @@ function print(r) {
   lines.push(`parallel: ${p.processes} x ${p.logs_each} log: ${p.failures} failures, ${p.lost} lost, ${p.duplicated} duplicated, ${p.commits} commits, ${p.seconds} s, ${p.logs_per_second} logs/s`);
   if (r.peer.skipped) lines.push(`peer: skipped — ${r.peer.skipped}`);
   else lines.push(`peer: Backlog.md ${r.peer.version} task create ${r.peer['backlog.md task create'].median} ms vs agentstate backlog add ${r.peer['agentstate backlog add'].median} ms: ${r.peer.speedup}x`);
+  if (r.mcp) {
+    lines.push(`mcp: ${r.mcp.tools} tools, tools/list answer ${r.mcp.tools_list_bytes} bytes = ${r.mcp.tools_list_tokens} tokens (bytes/4; target < 2,000); spawn to tools/list ${r.mcp.start_to_tools_list.median} ms median`);
+  }
   const c = r.sync;
   lines.push(
     `sync: ${c.clones} clones x ${c.rounds} rounds at once: ${c.ops} ops, ${c.syncs} syncs, ${c.retries} retried pushes, ${c.failed_syncs} failed syncs, ` +

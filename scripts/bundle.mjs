@@ -3,9 +3,7 @@
 // cache skips compiling what the command already compiled last time (about 30 ms per command).
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/cli.ts'],
-  outfile: 'dist/agentstate.cjs',
+const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -14,7 +12,16 @@ await build({
   // import.meta is ESM-only; the script knows its own file.
   define: { 'import.meta.url': '__agentstateUrl' },
   banner: { js: "var __agentstateUrl=require('node:url').pathToFileURL(__filename).href;" },
+  // jsonc-parser's main entry is a UMD wrapper whose requires esbuild cannot follow.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   // The web view's page (src/web/view.html) is inlined as text: one file, no asset to find at run time.
   loader: { '.html': 'text' },
   logLevel: 'warning',
-});
+};
+
+await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/agentstate.cjs' });
+
+// Commands that carry a library no other command may pay to read or compile get a file of their
+// own, loaded only when they run (src/chunk.ts): `setup` (jsonc-parser) and `mcp` (the MCP SDK
+// with its zod 4 and ajv, ~530 KB).
+for (const name of ['setup', 'mcp']) await build({ ...common, entryPoints: [`src/commands/${name}.ts`], outfile: `dist/${name}.cjs` });

@@ -9,11 +9,17 @@ export const Exit = {
 } as const;
 export type ExitCode = (typeof Exit)[keyof typeof Exit];
 
+const BRAND = Symbol.for('agentstate.error');
+
 /**
  * An expected failure: carries its exit code and a hint saying what to do next.
  * Only the CLI edge turns it into words on stderr; anything else that is thrown is a bug.
+ * `instanceof` goes by a brand, not by the class: a command bundled in a chunk of its own
+ * (dist/setup.cjs, dist/mcp.cjs) throws its own copy of this class.
  */
 export class AgentstateError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly exitCode: ExitCode,
     message: string,
@@ -21,6 +27,12 @@ export class AgentstateError extends Error {
   ) {
     super(message);
     this.name = 'AgentstateError';
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass keeps the ordinary prototype check.
+    if (this !== AgentstateError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Argument, type Command } from 'commander';
 import type { Loader } from '../command.js';
+import { loadChunk } from '../chunk.js';
 
 /**
  * Every command, its options and examples. Only this table is loaded at start-up; a command's
@@ -311,7 +312,7 @@ export function registerCommands(program: Command, action: Action): void {
     program
       .command('resume')
       .description('the boot briefing for a new session: handoff, open decisions, standing orders, state, tasks, events, warnings')
-      .option('--format <format>', 'md or json', undefined)
+      .option('--format <format>', 'md, json, or hook (the briefing as a SessionStart hook\'s JSON answer, for Gemini CLI)', undefined)
       .option('--budget <tokens>', 'fit the briefing in this many tokens (bytes/4); what is cut is said')
       .option('--focus <text>', 'keep only items matching every word of this text, as search matches them; events ranked as search ranks them (open decisions and standing orders always stay)')
       .option('--full', 'everything, no budget')
@@ -332,10 +333,21 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     program
       .command('setup')
-      .description('make an agent tool boot from the state; `setup claude`: CLAUDE.md imports AGENTS.md, a SessionStart hook runs resume')
-      .argument('<target>', 'claude')
-      .action(action(() => import('./setup.js'))),
-    ['agentstate setup claude'],
+      .description('make an agent tool boot from the state (idempotent; all files or none; other settings and formatting kept)')
+      .addArgument(new Argument('<agent>', 'the agent tool').choices(['claude', 'codex', 'gemini', 'cursor']))
+      .option('--mcp', 'also register the MCP server (claude: .mcp.json, gemini: .gemini/settings.json, cursor: .cursor/mcp.json)')
+      .option('--hooks', 'codex: write the session hook without asking the installed Codex')
+      .option('--no-hooks', 'codex: no session hook, AGENTS.md only')
+      .action(action(async () => loadChunk('setup'))),
+    ['agentstate setup claude --mcp', 'agentstate setup codex', 'agentstate setup gemini', 'agentstate setup cursor'],
+  );
+
+  examples(
+    program
+      .command('mcp')
+      .description('a Model Context Protocol server over stdio: resume, decide, outcome, log, handoff, search, backlog and state tools')
+      .action(action(async () => loadChunk('mcp'))),
+    ['agentstate mcp', 'claude mcp add agentstate -- agentstate mcp', 'agentstate mcp --dir ~/src/project --agent claude'],
   );
 
   examples(

@@ -1,5 +1,6 @@
 import type { CommandRun } from '../command.js';
 import { render } from '../core/briefing.js';
+import { sessionStartOutput } from '../core/hook-output.js';
 import { usageError } from '../errors.js';
 import { bootStatus } from '../store/boot-file.js';
 import { openContext } from '../store/context.js';
@@ -22,7 +23,7 @@ export interface ResumeOptions {
  */
 export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   const format = options.format ?? (globals.json ? 'json' : 'md');
-  if (format !== 'md' && format !== 'json') throw usageError(`--format: "${format}" is not md or json`);
+  if (format !== 'md' && format !== 'json' && format !== 'hook') throw usageError(`--format: "${format}" is not md, json or hook`);
   const budget = parseCount(options.budget, '--budget');
   if (budget !== undefined && budget < 1) throw usageError('--budget: must be at least 1 token');
   const context = await openContext(globals);
@@ -43,7 +44,7 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     data,
     exitCode,
     warnings: options.check ? gate.map((problem) => `resume --check: ${problem}`) : [],
-    human: () => (format === 'json' ? JSON.stringify(data, null, 2) : rendered.text),
+    human: () => (format === 'json' ? JSON.stringify(data, null, 2) : format === 'hook' ? sessionStartOutput(rendered.text) : rendered.text),
     quiet: options.check ? '' : rendered.text,
   };
 };

@@ -16,3 +16,8 @@ const RESOLVER =
 export function launcherCommand(args: string): string {
   return `sh -c '${RESOLVER}' agentstate ${args}`;
 }
+
+/** The same as an argument vector, for settings that take a command and its arguments (MCP server entries). */
+export function launcherArgv(args: string[]): string[] {
+  return ['sh', '-c', RESOLVER, 'agentstate', ...args];
+}

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, cliAsync, git, gitRepo, json, read, stateRepo } from '../helpers/cli.js';
@@ -177,25 +177,5 @@ describe('the AGENTS.md block', () => {
     const block = read(dir, 'AGENTS.md');
     expect(Buffer.byteLength(block)).toBeLessThanOrEqual(1500 * 4 + 200);
     expect(block).toMatch(/more not shown \(budget\)/);
-  });
-});
-
-describe('setup claude', () => {
-  it('twice: one import line, one hook, other settings preserved', () => {
-    const dir = stateRepo();
-    writeFileSync(join(dir, 'CLAUDE.md'), '# Claude notes\nBe brief.\n');
-    mkdirSync(join(dir, '.claude'));
-    writeFileSync(join(dir, '.claude/settings.json'), JSON.stringify({ permissions: { allow: ['Bash(npm test)'] }, hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'echo hi' }] }] } }));
-    expect(cli(dir, ['setup', 'claude']).code).toBe(0);
-    expect(cli(dir, ['setup', 'claude']).code).toBe(0);
-    const claude = read(dir, 'CLAUDE.md');
-    expect(claude.startsWith('# Claude notes\nBe brief.\n')).toBe(true);
-    expect(claude.split('\n').filter((line) => line === '@AGENTS.md')).toHaveLength(1);
-    const settings = JSON.parse(read(dir, '.claude/settings.json'));
-    expect(settings.permissions).toEqual({ allow: ['Bash(npm test)'] });
-    expect(settings.hooks.PreToolUse).toHaveLength(1);
-    expect(settings.hooks.SessionStart).toHaveLength(1);
-    expect(settings.hooks.SessionStart[0].hooks[0].command).toMatch(/^agentstate resume --budget \d+$/);
-    expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 });

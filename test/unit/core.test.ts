@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anyCycle, findCycle, readyTasks } from '../../src/core/backlog.js';
 import { focusMatcher, render, type Snapshot } from '../../src/core/briefing.js';
-import { withImport, withSessionHook } from '../../src/core/claude-settings.js';
 import { mergeConfig, configProblem, DEFAULT_CONFIG } from '../../src/core/config.js';
 import { projectDecisions } from '../../src/core/decisions.js';
 import { getPath, parseKey, setPath, unsetPath } from '../../src/core/dotted.js';
@@ -193,13 +192,6 @@ describe('config and claude settings', () => {
     const merged = mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, { lock: { timeout_ms: 5 }, extra: true });
     expect(merged).toMatchObject({ lock: { timeout_ms: 5, stale_ms: 30000 }, extra: true });
     expect(configProblem(mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, { git: { commit: 'yes' } }))).toMatch(/^git.commit/);
-  });
-
-  it('adds the import and the hook once', () => {
-    expect(withImport(withImport('# notes'))).toBe('# notes\n\n@AGENTS.md\n');
-    const once = withSessionHook({ model: 'x' });
-    expect(withSessionHook(once)).toBe(once);
-    expect(once).toMatchObject({ model: 'x', hooks: { SessionStart: [{ hooks: [{ type: 'command' }] }] } });
   });
 });
 

@@ -1,0 +1,38 @@
+import type { CommandOutput } from '../command.js';
+import { AgentstateError, Exit } from '../errors.js';
+import type { Style } from '../output.js';
+
+/** What a tool call answers: MCP's CallToolResult, in the CLI's words. */
+export interface ToolResult {
+  [key: string]: unknown;
+  content: Array<{ type: 'text'; text: string }>;
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** A command's answer: its human text and notes (resume, search), else exactly what `--json` prints; plus its warnings. */
+export function commandResult(output: CommandOutput, asText: boolean, style: Style): ToolResult {
+  const notes = [...new Set(output.warnings ?? [])].map((warning) => `agentstate: warning: ${warning}`);
+  if (asText) notes.push(...(output.notes ?? []).map((note) => `agentstate: ${note}`));
+  const body = asText && output.human ? output.human(style) : JSON.stringify(output.data);
+  return {
+    content: [{ type: 'text', text: [body, ...notes].join('\n') }],
+    ...(output.exitCode ? { isError: true } : {}),
+  };
+}
+
+/**
+ * A failed call, with the lines the CLI prints on stderr and the document `--json` prints, so an
+ * agent reads the same message whichever way it called. Nothing was written (the command
+ * validates before it writes).
+ */
+export function errorResult(error: unknown): ToolResult {
+  if (error instanceof AgentstateError) {
+    const text = `agentstate: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`;
+    return { content: [{ type: 'text', text }], structuredContent: { error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } }, isError: true };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const text = `agentstate: unexpected error: ${message}\n  this is a bug; rerun with AGENTSTATE_DEBUG=1 for a stack trace and please report it`;
+  if (process.env.AGENTSTATE_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return { content: [{ type: 'text', text }], structuredContent: { error: { code: Exit.failure, message, hint: null } }, isError: true };
+}
