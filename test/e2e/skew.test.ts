@@ -7,7 +7,9 @@ import { baseEnv, cli, git, json, read, stateRepo, tempDir } from '../helpers/cl
 /**
  * Two built versions side by side: this tree (schema 1) and a copy of it with the schema number
  * and the version bumped (schema 2, 9.0.0), bundled into its own folder, as a clone that upgraded
- * agentstate would run it.
+ * agentstate would run it. The two bundles have the same size, so these tests also hold the V8
+ * code cache to telling builds apart by content (src/launch.ts): keyed by size alone, one build
+ * ran the other's compiled code.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 let newer: string;
