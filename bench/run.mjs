@@ -4,7 +4,7 @@
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { seedEvents, seedHistory, seedLargeState } from './seed.mjs';
+import { seedEvents, seedHistory, seedLargeState, seedStateCommits } from './seed.mjs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,7 +107,7 @@ function interleaved(steps, runs = RUNS, warm = 2) {
     catch: (i) => cli(dir, 'catch', 'bench', `caught ${i}`),
     'backlog add': (i) => cli(dir, 'backlog', 'add', `bench task ${i}`),
     'state set': (i) => cli(dir, 'state', 'set', `counter=${i}`),
-    'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--notes', `n${i}`),
+    'backlog update': (i) => cli(dir, 'backlog', 'update', task, '--note', `n${i}`),
     resume: () => cli(dir, 'resume'),
     check: () => cli(dir, 'check'),
   });
@@ -178,6 +178,15 @@ function repoBytes(dir) {
     search: measure((i) => cli(dir, 'search', `decision ${(i + 3) * 377}`), QUICK ? 5 : 11),
     'search, common word': measure(() => cli(dir, 'search', 'seeded', 'benchmark'), QUICK ? 5 : 11),
   };
+  // The header counts the state commits after the handoff's commit: found once by its trailer
+  // (git log --grep over the commits since), then remembered under the git dir.
+  sh(dir, process.execPath, [BIN, 'handoff', '--done', 'seeded']);
+  const after = QUICK ? 500 : 2000;
+  seedStateCommits(dir, after);
+  const memo = join(dir, '.git', 'agentstate', 'handoff-commit');
+  results.large.commits_after_handoff = after;
+  results.large['resume, handoff commit searched'] = measure(() => (rmSync(memo, { force: true }), cli(dir, 'resume')), QUICK ? 5 : 11);
+  results.large['resume, handoff commit remembered'] = measure(() => cli(dir, 'resume'), QUICK ? 5 : 11);
 }
 
 // 4b. check in a fresh clone, as every CI run does: 2,000 state commits holding 100,000 events,
@@ -332,6 +341,8 @@ function print(r) {
   lines.push('');
   lines.push(`large state (${r.large.state.events} events, ${r.large.state.decisions} decisions, ${r.large.state.tasks} tasks):`);
   for (const name of ['resume', 'check', 'check --staged', 'search, first run', 'search', 'search, common word']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
+  lines.push(`  then a handoff and ${r.large.commits_after_handoff} state commits after it:`);
+  for (const name of ['resume, handoff commit searched', 'resume, handoff commit remembered']) lines.push(row([`  ${name}`, r.large[name].median, r.large[name].min, r.large[name].max, '']));
   const f = r.freshClone;
   lines.push(`fresh clone (${f.commits} commits, ${f.events} events), target < ${f.target_ms} ms:`);
   lines.push(row(['  check, wall', f.check.median, f.check.min, f.check.max, '']));

@@ -60,6 +60,26 @@ export function seedLargeState(dir, count, taskCount) {
 }
 
 /**
+ * `count` state commits on top of HEAD (each rewrites runtime.json with the next version), made
+ * with git fast-import: the history a handoff leaves behind after a long stretch of work.
+ */
+export function seedStateCommits(dir, count) {
+  const head = sh(dir, 'git', ['rev-parse', 'HEAD']).trim();
+  const now = Math.floor(Date.now() / 1000);
+  const chunks = [];
+  for (let i = 1; i <= count; i++) {
+    const runtime = Buffer.from(`${JSON.stringify({ schema: 1, version: i, updated_at: new Date().toISOString(), updated_by: 'seed', fields: { step: i } }, null, 2)}\n`);
+    const message = Buffer.from(`agentstate: state set step\n\nAgentstate-Agent: seed\n`);
+    chunks.push(Buffer.from(`commit refs/heads/main\ncommitter Seed <seed@example.com> ${now + i} +0000\ndata ${message.length}\n`), message);
+    if (i === 1) chunks.push(Buffer.from(`from ${head}\n`));
+    chunks.push(Buffer.from(`M 100644 inline .agentstate/runtime.json\ndata ${runtime.length}\n`), runtime, Buffer.from('\n'));
+  }
+  const result = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, input: Buffer.concat(chunks) });
+  if (result.status !== 0) throw new Error(`git fast-import: ${result.stderr}`);
+  sh(dir, 'git', ['reset', '-q', '--hard']);
+}
+
+/**
  * A history of `commits` commits on top of HEAD, each appending `perCommit` events to the active
  * log and sealing it into a segment past 1 MiB, as agentstate would have; written with one
  * `git fast-import` (the benchmark measures checking the history, not making it).

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandOutput, CommandRun, Loader } from './command.js';
 import { AgentstateError, Exit } from './errors.js';
@@ -17,21 +18,38 @@ export function buildProgram(): Command {
     .addOption(new Option('--dir <path>', 'project directory holding .agentstate/ (default: the git work tree; env AGENTSTATE_DIR)'))
     .option('--json', 'machine output: exactly one JSON document on stdout')
     .option('-q, --quiet', 'print only ids and essential results')
-    .option('--agent <name>', 'who is acting (default: AGENTSTATE_AGENT, git user.name, $USER)')
+    .option('--agent <name>', 'who is acting (default: AGENTSTATE_AGENT, git user.name, $USER); to filter records by agent use --by')
     .option('--no-commit', 'write the files but do not record a git commit')
     .option('--allow-secret', 'write text that looks like a secret (API key, token, password)')
-    .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    // Before the commands are added: they inherit it, so every commander message passes here.
+    .configureOutput(commanderOutput)
     .exitOverride();
   registerCommands(program, action);
   return program;
 }
 
+/** The last message commander wanted to print as an error; the edge reports it like ours. */
+let commanderMessage: string | undefined;
+
+/**
+ * Everything commander prints goes through here. Its errors (unknown command or option, missing
+ * argument, a value outside the choices) are not printed but kept, and `main` reports them as a
+ * usage error: one `agentstate:` line, or one JSON document under --json.
+ */
+export const commanderOutput = {
+  writeOut: (text: string) => process.stdout.write(text),
+  writeErr: (text: string) => process.stderr.write(text),
+  outputError: (text: string) => {
+    commanderMessage = text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  },
+};
+
 /** Wrap a lazily loaded command as a commander action. */
 export function action(load: Loader) {
   return async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
-    const options = received[received.length - 2] as Record<string, unknown>;
+    const options = foldAliases(received[received.length - 2] as Record<string, unknown>);
     const args = received.slice(0, -2).flatMap((arg) => (Array.isArray(arg) ? arg : arg === undefined ? [] : [String(arg)]));
     const globals = globalOptions(command);
     const mode = outputMode(globals);
@@ -40,13 +58,20 @@ export function action(load: Loader) {
     };
     try {
       const module = await load();
-      const output = await (module.run as CommandRun)({ args, options, globals });
+      const output = await (module.run as CommandRun)({ args, options, globals, command });
       await emit(mode, output);
       process.exitCode = output.exitCode ?? Exit.ok;
     } catch (error) {
       report(mode, error);
     }
   };
+}
+
+/** `--notes` is the hidden old name of `--note`. */
+function foldAliases(options: Record<string, unknown>): Record<string, unknown> {
+  if (!('notes' in options)) return options;
+  const { notes, ...rest } = options;
+  return { ...rest, note: rest.note ?? notes };
 }
 
 /** The program-level options only: a command's own option of the same name (log --commit) never shadows them. */
@@ -71,11 +96,12 @@ async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
 }
 
 function report(mode: OutputMode, error: unknown): void {
-  if (error instanceof AgentstateError) {
-    writeErr(`agentstate: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
-    if (mode.json) writeOut(JSON.stringify({ error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } }, null, 2));
-    if (process.env.AGENTSTATE_DEBUG === '1') writeErr(String(error.stack));
-    process.exitCode = error.exitCode;
+  const expected = error instanceof AgentstateError ? error : errnoError(error);
+  if (expected) {
+    writeErr(`agentstate: ${expected.message}${expected.hint ? `\n  hint: ${expected.hint}` : ''}`);
+    if (mode.json) writeOut(JSON.stringify({ error: { code: expected.exitCode, message: expected.message, hint: expected.hint ?? null } }, null, 2));
+    if (process.env.AGENTSTATE_DEBUG === '1') writeErr(String((error as Error).stack));
+    process.exitCode = expected.exitCode;
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -89,6 +115,56 @@ function report(mode: OutputMode, error: unknown): void {
   process.exitCode = Exit.failure;
 }
 
+/** What the system said, in words, and what to do about it. */
+const ERRNO: Record<string, [string, string]> = {
+  ENOSPC: ['no space left on the device', 'free some disk space and run the command again'],
+  EDQUOT: ['the disk quota is used up', 'free some space or raise the quota, then run the command again'],
+  EACCES: ['permission denied', 'check the owner and permissions of that path (ls -l); run agentstate as the user who owns the repository'],
+  EPERM: ['operation not permitted', 'check the owner and permissions of that path (ls -l); run agentstate as the user who owns the repository'],
+  EROFS: ['the file system is read-only', 'run agentstate where the repository can be written'],
+  ENOENT: ['no such file or directory', 'check the path; `agentstate doctor` checks the state directory'],
+  ENOTDIR: ['a part of the path is a file, not a directory', 'move that file aside; `agentstate doctor` checks the state directory'],
+  EISDIR: ['a directory is where a file should be', 'move that directory aside; `agentstate doctor` checks the state directory'],
+  EEXIST: ['something else is already at that path', 'move it aside; `agentstate doctor` checks the state directory'],
+  EMFILE: ['too many open files', 'close other programs or raise the limit (ulimit -n), then run the command again'],
+  ENFILE: ['too many open files on the system', 'close other programs, then run the command again'],
+  EIO: ['the device reported an input/output error', 'check the disk; the state files were not changed by a command that failed'],
+  ENAMETOOLONG: ['the path is too long', 'use a shorter path'],
+  ELOOP: ['too many symbolic links', 'resolve the symbolic links on that path'],
+};
+
+/** A failure of the file system, not of agentstate: one line naming the file, the cause and what to do (exit 1). */
+function errnoError(error: unknown): AgentstateError | undefined {
+  const errno = error as NodeJS.ErrnoException;
+  const known = errno && typeof errno.code === 'string' ? ERRNO[errno.code] : undefined;
+  if (!known) return undefined;
+  const path = errno.path ? relative(process.cwd(), errno.path) || '.' : undefined;
+  const verb = errno.syscall ? `${errno.syscall} ` : '';
+  return new AgentstateError(Exit.failure, `${verb}${path ?? ''}${path ? ': ' : ''}${known[0]} (${errno.code})`, known[1]);
+}
+
+/** `agentstate help backlog add` is `agentstate backlog add --help`. */
+function helpArgs(argv: string[]): string[] {
+  let at = 2;
+  // Global options before the command word; --dir and --agent take a value.
+  while (at < argv.length && argv[at]!.startsWith('-')) at += argv[at] === '--dir' || argv[at] === '--agent' ? 2 : 1;
+  if (argv[at] !== 'help' || at === argv.length - 1) return argv;
+  return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
+}
+
+/** The command words of the line (`backlog add`), for a hint that names the right help. */
+function commandPath(program: Command, args: string[]): string {
+  const path: string[] = [];
+  let current = program;
+  for (const arg of args) {
+    const next = current.commands.find((command) => command.name() === arg);
+    if (!next) continue;
+    path.push(arg);
+    current = next;
+  }
+  return path.join(' ');
+}
+
 export async function main(argv: string[]): Promise<void> {
   // `agentstate events | head`: the reader went away; that is not an error of ours.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -96,12 +172,20 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   });
   const program = buildProgram();
+  const args = helpArgs(argv);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(args);
   } catch (error) {
     if (error instanceof CommanderError) {
       const helpShown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code);
-      process.exitCode = helpShown ? Exit.ok : Exit.usage;
+      if (helpShown) {
+        process.exitCode = Exit.ok;
+        return;
+      }
+      const words = args.slice(2, args.includes('--') ? args.indexOf('--') : undefined);
+      const path = commandPath(program, words);
+      const usage = new AgentstateError(Exit.usage, commanderMessage ?? error.message.replace(/^error: /, ''), `see \`agentstate ${path ? `${path} ` : ''}--help\``);
+      report(outputMode({ json: words.includes('--json') }), usage);
       return;
     }
     report(outputMode({}), error);

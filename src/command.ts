@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { GlobalOptions } from './store/context.js';
 import type { Style } from './output.js';
 
@@ -6,6 +7,8 @@ export interface CommandInput<O = Record<string, unknown>> {
   args: string[];
   options: O;
   globals: GlobalOptions;
+  /** The commander command that runs (completion walks the whole table from it). */
+  command?: Command;
 }
 
 /** What a command hands back: data for --json, and a renderer for people. */

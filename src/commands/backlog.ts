@@ -1,9 +1,12 @@
 import type { CommandOutput, CommandRun } from '../command.js';
-import { findCycle } from '../core/backlog.js';
-import { claimableTasks, claimed as claimLease, leaseExpired } from '../core/lease.js';
+import { byPriority, findCycle } from '../core/backlog.js';
+import { claimableTasks } from '../core/lease.js';
+import { claimTask, holds, releaseTask } from '../core/claims.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
 import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schemas.js';
-import { conflictError, usageError } from '../errors.js';
+import { blockersOf } from '../core/task-board.js';
+import { cellText, visible } from '../core/text.js';
+import { conflictError, notFoundError, usageError } from '../errors.js';
 import { readBacklog, writeBacklog } from '../store/backlog-file.js';
 import { untoldLosses } from '../store/lease.js';
 import { openContext, type StateContext } from '../store/context.js';
@@ -19,30 +22,36 @@ export interface TaskOptions {
   priority?: string;
   epic?: string;
   tag?: string[];
+  untag?: string[];
   depends?: string[];
   dropDepends?: string[];
-  notes?: string;
+  note?: string;
+  force?: boolean;
   expectVersion?: string;
   once?: string;
   claim?: boolean;
   all?: boolean;
 }
 
-const taskRows = (tasks: Task[], style: Style) =>
-  table(
+/** One row per task; BLOCKED-BY names the dependencies not done yet (all tasks are needed to tell). */
+const taskRows = (tasks: Task[], style: Style, all: Task[] = tasks) => {
+  const byId = new Map(all.map((task) => [task.id, task]));
+  return table(
     [
-      ['PRI', 'STATUS', 'ID', 'TITLE', 'OWNER', 'VER'],
+      ['PRI', 'STATUS', 'ID', 'TITLE', 'OWNER', 'BLOCKED-BY', 'VER'],
       ...tasks.map((task) => [
-        task.priority === 'P0' ? style.red(task.priority) : task.priority,
-        task.status,
+        task.priority === 'P0' ? style.red(task.priority) : cellText(task.priority),
+        cellText(task.status),
         task.id,
-        task.title,
-        task.owner ?? '-',
+        cellText(task.title),
+        cellText(task.owner ?? '-'),
+        blockersOf(task, byId).map((blocker) => blocker.id).join(',') || '-',
         String(task.version),
       ]),
     ],
     style,
   );
+};
 
 function taskOutput(context: StateContext, task: Task | undefined, extra: Record<string, unknown> = {}, human?: (style: Style) => string): CommandOutput {
   return {
@@ -87,18 +96,9 @@ function save(tx: Transaction, tasks: Task[], changed: Task, summary: string): v
   tx.describe(summary, changed.id);
 }
 
-/** The task claimed by this agent as a lease (backlog.lease_minutes); an expired lease of another agent may be taken over. */
+/** The task claimed as a lease (backlog.lease_minutes); taking over an expired lease says whose it was. */
 function claimed(context: StateContext, task: Task): { task: Task; notes: string[] } {
-  const agent = context.agent();
-  const now = Date.now();
-  if (task.status === 'active' && task.owner && task.owner !== agent && !leaseExpired(task, now)) {
-    const until = task.lease_until ? `its lease runs until ${task.lease_until}` : `active since ${task.updated}`;
-    throw conflictError(`${task.id} is held by ${task.owner} (${until})`, 'pick another task: `agentstate backlog next --claim`');
-  }
-  if (task.status !== 'open' && task.status !== 'active') {
-    throw usageError(`${task.id} is ${task.status}; only an open task can be claimed`, `reopen it with \`agentstate backlog update ${task.id} --status open\``);
-  }
-  const claim = claimLease(task, agent, now, context.config.backlog.lease_minutes);
+  const claim = claimTask(task, context.agent(), nowIso(), context.config.backlog.lease_minutes);
   const notes = claim.tookOverFrom ? [`took over ${task.id} from ${claim.tookOverFrom.agent}, whose lease expired at ${claim.tookOverFrom.lease_until}`] : [];
   return { task: validated(context, taskSchema, claim.task), notes };
 }
@@ -122,7 +122,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
       version: 1,
       created: now,
       updated: now,
-      ...(options.notes ? { notes: options.notes } : {}),
+      ...(options.note ? { notes: options.note } : {}),
       ...(options.once ? { once: options.once } : {}),
     });
     writeBacklog(tx, [...tasks, task], [task]);
@@ -136,27 +136,28 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
 export const list: CommandRun<TaskOptions> = async ({ options, globals }) => {
   checkStatus(options.status);
   const context = await openContext(globals);
-  const tasks = (await readBacklog(context)).filter(
+  const all = await readBacklog(context);
+  const tasks = all.filter(
     (task) =>
       (options.status ? task.status === options.status : options.all || (task.status !== 'done' && task.status !== 'dropped')) &&
       (!options.epic || task.epic === options.epic) &&
       (!options.tag?.length || options.tag.every((tag) => task.tags?.includes(tag))),
-  );
+  ).sort(byPriority);
   return {
     data: { tasks, count: tasks.length, warnings: context.warnings },
     quiet: tasks.map((task) => task.id).join('\n'),
     warnings: context.warnings,
-    human: (style) => (tasks.length ? taskRows(tasks, style) : 'no tasks match'),
+    human: (style) => (tasks.length ? taskRows(tasks, style, all) : 'no tasks match'),
   };
 };
 
 export const show: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const context = await openContext(globals);
   const task = resolveTask(await readBacklog(context), args[0] ?? '');
-  const lost = untoldLosses(context, [task]).map((loss) => loss.message);
+  const lost = untoldLosses(context, [task]).map((loss) => loss.message); // this agent lost the task: say so
   const output = taskOutput(context, task, { lost }, () =>
     Object.entries(task)
-      .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .map(([key, value]) => `${key}: ${typeof value === 'string' ? visible(value) : JSON.stringify(value)}`)
       .join('\n'),
   );
   return { ...output, warnings: [...lost, ...context.warnings] };
@@ -173,11 +174,14 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
     if (expected !== undefined && task.version !== expected) {
       throw conflictError(`${task.id} is at version ${task.version}, not ${expected}`, 'nothing was written; re-read it with `agentstate backlog show` and retry');
     }
-    const dropped = new Set(options.dropDepends?.length ? resolveDependencies(tasks, options.dropDepends) : []);
-    const kept = (task.depends_on ?? []).filter((dep) => !dropped.has(dep));
-    const depends = options.depends?.length ? [...new Set([...kept, ...resolveDependencies(tasks, options.depends)])] : kept;
-    // Only an edge this update adds can close a cycle; one a merge made is reported by `check`, with the fix.
-    if (options.depends?.length) {
+    const added = options.depends?.length ? resolveDependencies(tasks, options.depends) : [];
+    const removed = new Set(options.dropDepends?.length ? dependenciesToRemove(task, options.dropDepends) : []);
+    const depends = [...new Set([...(task.depends_on ?? []), ...added])].filter((id) => !removed.has(id));
+    for (const tag of options.untag ?? []) {
+      if (!task.tags?.includes(tag)) throw usageError(`--untag ${tag}: ${task.id} has no such tag`, `nothing was written; its tags: ${task.tags?.join(', ') || 'none'}`);
+    }
+    const tags = [...new Set([...(task.tags ?? []), ...(options.tag ?? [])])].filter((tag) => !options.untag?.includes(tag));
+    if (added.length) {
       const cycle = findCycle(tasks, task.id, depends);
       if (cycle) throw usageError(`dependency cycle: ${cycle.join(' -> ')}`, 'nothing was written; a task cannot depend on itself, directly or through others');
     }
@@ -189,12 +193,14 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
       ...(options.status !== undefined ? { status: options.status } : {}),
       ...(options.priority !== undefined ? { priority: options.priority } : {}),
       ...(options.epic !== undefined ? { epic: options.epic } : {}),
-      ...(options.tag?.length ? { tags: [...new Set([...(task.tags ?? []), ...options.tag])] } : {}),
-      ...(depends.length ? { depends_on: depends } : {}),
-      ...(options.notes !== undefined ? { notes: options.notes } : {}),
+      tags,
+      depends_on: depends,
+      ...(options.note !== undefined ? { notes: options.note } : {}),
       version: task.version + 1,
       updated: nowIso(),
     });
+    if (changed.tags?.length === 0) delete changed.tags;
+    if (changed.depends_on?.length === 0) delete changed.depends_on;
     save(tx, tasks, changed, `${changed.id} ${changed.status}: ${changed.title}`);
     return changed;
   });
@@ -206,7 +212,7 @@ export const claim: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
     const task = resolveTask(tasks, args[0] ?? '');
-    if (task.status === 'active' && task.owner === context.agent()) return { task, notes: [] };
+    if (holds(task, context.agent())) return { task, notes: [] };
     const changed = claimed(context, task);
     save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
     return changed;
@@ -224,10 +230,35 @@ export const next: CommandRun<TaskOptions> = async ({ options, globals }) => {
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
     const [task] = claimableTasks(tasks, Date.now());
-    if (!task) return undefined;
+    // Exit 3, so that a script can tell "nothing to do" from a claim.
+    if (!task) throw notFoundError('no task is ready to claim', 'nothing was written; `agentstate backlog list` shows what is in progress and what blocks the rest');
     const changed = claimed(context, task);
     save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
     return changed;
   });
-  return { ...taskOutput(context, result?.task, { commit }, (style) => (result ? taskRows([result.task], style) : 'no task is ready')), notes: result?.notes ?? [] };
+  return { ...taskOutput(context, result.task, { commit }), notes: result.notes };
 };
+
+/** Give a claimed task back; another agent's claim only with --force (resume shows it as stale). */
+export const release: CommandRun<TaskOptions> = async ({ args, options, globals }) => {
+  const context = await openContext(globals);
+  const { result, commit } = await mutate(context, 'backlog release', async (tx) => {
+    const tasks = await readBacklog(context);
+    const task = resolveTask(tasks, args[0] ?? '');
+    const changed = validated(context, taskSchema, releaseTask(task, context.agent(), nowIso(), options.force === true));
+    save(tx, tasks, changed, `${changed.id} released by ${context.agent()}${task.owner !== context.agent() ? ` (held by ${task.owner})` : ''}: ${changed.title}`);
+    return changed;
+  });
+  return taskOutput(context, result, { commit });
+};
+
+/** The dependencies named by --drop-depends (ids or prefixes among the task's own dependencies). */
+function dependenciesToRemove(task: Task, texts: string[]): string[] {
+  return texts.map((text) => {
+    try {
+      return resolveIdPrefix('task', text, task.depends_on ?? []);
+    } catch (error) {
+      throw usageError(`--drop-depends ${text}: ${(error as Error).message.replace(/^no task/, `${task.id} has no dependency`)}`, `nothing was written; its dependencies: ${task.depends_on?.join(', ') || 'none'}`);
+    }
+  });
+}

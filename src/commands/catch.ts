@@ -8,7 +8,7 @@ import { appended, nowIso, validated } from './shared.js';
 
 export interface CatchOptions {
   outcome?: string;
-  notes?: string;
+  note?: string;
   once?: string;
 }
 
@@ -24,7 +24,7 @@ export const run: CommandRun<CatchOptions> = async ({ args, options, globals }) 
     caught,
     agent: context.agent(),
     outcome: options.outcome ?? '',
-    notes: options.notes ?? '',
+    notes: options.note ?? '',
   });
   const { result, commit } = await mutate(context, 'catch', (tx) => {
     if (options.once && catchExists(context, row.id)) return { id: row.id, existing: true };

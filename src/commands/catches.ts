@@ -1,12 +1,13 @@
 import type { CommandRun } from '../command.js';
 import { openContext } from '../store/context.js';
 import { readCatches } from '../store/logs.js';
+import { cellText } from '../core/text.js';
 import { table } from '../output.js';
 import { query } from './shared.js';
 
 export interface CatchesOptions {
   control?: string;
-  agent?: string;
+  by?: string;
   outcome?: string;
   since?: string;
   until?: string;
@@ -17,8 +18,7 @@ export interface CatchesOptions {
 /** `agentstate catches`: query the control log, newest last. */
 export const run: CommandRun<CatchesOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
-  // A read-only command: `--agent NAME` anywhere on the line is the filter.
-  const agent = options.agent ?? globals.agent;
+  const agent = options.by;
   const rows = query(
     readCatches(context).rows.map((row) => row.value),
     options,
@@ -35,7 +35,14 @@ export const run: CommandRun<CatchesOptions> = async ({ options, globals }) => {
         : table(
             [
               ['AT', 'CONTROL', 'CAUGHT', 'OUTCOME', 'AGENT', 'ID'],
-              ...rows.map((row) => [row.at.slice(0, 19).replace('T', ' '), row.control, row.caught, row.outcome || '-', row.agent, style.dim(row.id)]),
+              ...rows.map((row) => [
+                cellText(row.at.slice(0, 19).replace('T', ' ')),
+                cellText(row.control),
+                cellText(row.caught),
+                cellText(row.outcome || '-'),
+                cellText(row.agent),
+                style.dim(cellText(row.id)),
+              ]),
             ],
             style,
           ),

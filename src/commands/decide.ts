@@ -5,7 +5,7 @@ import { openContext } from '../store/context.js';
 import { appendDecisionRecord } from '../store/decisions-file.js';
 import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
-import { appended, nowIso, validated } from './shared.js';
+import { appended, nowIso, requireText, textOrStdin, validated } from './shared.js';
 
 export interface DecideOptions {
   why?: string;
@@ -20,15 +20,16 @@ export interface DecideOptions {
  * decision is durable and committed: that is the write-ahead point. Until an outcome is recorded
  * it is listed as open, so a session that dies mid-way leaves its intent behind.
  */
-export const run: CommandRun<DecideOptions> = async ({ args, options, globals }) => {
+export const run: CommandRun<DecideOptions> = async ({ args, options, globals, command }) => {
+  const title = requireText(args[0], 'the title');
+  const why = requireText(textOrStdin(options.why, command !== undefined), '--why');
   const context = await openContext(globals);
-  const [title] = args;
   const record = validated(context, decisionRecordSchema, {
     id: newId('decision'),
     at: nowIso(),
     kind: 'decision',
     title,
-    why: options.why,
+    why,
     ...(options.action ? { action: options.action } : {}),
     standing: options.standing === true,
     ...(options.tag?.length ? { tags: options.tag } : {}),
@@ -40,7 +41,7 @@ export const run: CommandRun<DecideOptions> = async ({ args, options, globals })
     const existing = options.once ? findOnce(context, 'decisions', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
     await appendDecisionRecord(tx, record);
-    tx.describe(title ?? '', record.id);
+    tx.describe(title, record.id);
     return { id: record.id, existing: false };
   });
   return appended(context, result, { kind: 'decision', value: record }, commit, options.once);

@@ -1,6 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { openContext } from '../store/context.js';
 import { readDecisionViews } from '../store/decisions-file.js';
+import { cellText } from '../core/text.js';
 import { table } from '../output.js';
 import { age } from './shared.js';
 
@@ -23,6 +24,8 @@ export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) =>
   const decisions = views
     .filter((view) => wanted(view.status) && (!options.tag || view.tags.includes(options.tag)))
     .map((view) => ({ ...view, age: age(view.at) }));
+  // WHY is always the decision's rationale; what came of a closed one has its own column.
+  const closedShown = decisions.some((view) => view.closed);
   return {
     data: { decisions, count: decisions.length, warnings: context.warnings },
     warnings: context.warnings,
@@ -32,13 +35,14 @@ export const run: CommandRun<DecisionsOptions> = async ({ options, globals }) =>
         ? 'no decisions match'
         : table(
             [
-              ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY'],
+              ['ID', 'STATUS', 'AGE', 'TITLE', 'WHY', ...(closedShown ? ['OUTCOME'] : [])],
               ...decisions.map((view) => [
                 view.id,
                 (view.status === 'open' ? style.yellow(view.status) : view.status) + (view.also?.length ? style.dim(` (also ${view.also.map((other) => `${other.status} by ${other.agent}`).join(', ')})`) : ''),
                 view.age,
-                view.title,
-                style.dim(view.closed?.note ?? view.why),
+                cellText(view.title),
+                style.dim(cellText(view.why)),
+                ...(closedShown ? [cellText(view.closed ? (view.closed.note ?? view.closed.why ?? '-') : '')] : []),
               ]),
             ],
             style,

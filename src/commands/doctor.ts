@@ -14,8 +14,7 @@ import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from 
 import { trackedLocalFiles, uncommittedStatePaths, workingTreeFiles } from '../store/state-files.js';
 import { historyReport } from '../store/history-check.js';
 import { mutate } from '../store/mutate.js';
-import { readPending } from '../store/transaction.js';
-import { pendingFile } from '../store/commit-step.js';
+import { pendingChanges } from '../store/with-code.js';
 import { staleLock } from '../store/warnings.js';
 import { minimumWriter, SCHEMA_FILES, skewFindings } from '../store/skew.js';
 
@@ -67,9 +66,12 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   add('temp files', temps.length === 0, temps.length ? `${temps.length} left by interrupted writes: ${temps.map((t) => context.display(t)).join(', ')}` : 'none');
   const setAsideFiles = present ? readdirSync(context.stateDir).filter((name) => name.includes('.corrupt-')) : [];
   if (setAsideFiles.length) add('set-aside bytes', true, `${setAsideFiles.join(', ')} (kept by a repair; look at them, then delete them)`);
-  const pending = readPending(pendingFile(context));
-  const uncommitted = present ? uncommittedStatePaths(context) : [];
-  add('deferred commits', pending.length === 0 && uncommitted.length === 0, pending.length || uncommitted.length ? `uncommitted: ${[...new Set([...pending, ...uncommitted])].join(', ')}; run \`agentstate commit\`` : 'none');
+  const withCode = context.commitMode === 'with-code';
+  const pending = present ? pendingChanges(context) : [];
+  const uncommitted = present && !withCode ? uncommittedStatePaths(context) : [];
+  const waiting = [...new Set([...pending, ...uncommitted])];
+  if (withCode) add('commit mode', true, `with-code: ${waiting.length ? `${waiting.length} state file(s) join your next commit (${waiting.join(', ')})` : 'nothing waits for a commit'}`);
+  else add('deferred commits', waiting.length === 0, waiting.length ? `uncommitted: ${waiting.join(', ')}; run \`agentstate commit\`` : `none (commit mode ${context.commitMode})`);
   const indexLock = context.repo ? indexLockState(context.repo) : undefined;
   if (context.repo) {
     const reason = deferReason(context.repo);

@@ -1,6 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { openContext } from '../store/context.js';
 import { readLog } from '../store/logs.js';
+import { cellText } from '../core/text.js';
 import { table } from '../output.js';
 import { query } from './shared.js';
 
@@ -8,7 +9,7 @@ export interface EventsOptions {
   since?: string;
   until?: string;
   type?: string;
-  agent?: string;
+  by?: string;
   grep?: string;
   limit?: string;
 }
@@ -16,8 +17,7 @@ export interface EventsOptions {
 /** `agentstate events`: query the event log, newest last. */
 export const run: CommandRun<EventsOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
-  // A read-only command: `--agent NAME` anywhere on the line is the filter.
-  const agent = options.agent ?? globals.agent;
+  const agent = options.by;
   const { records } = await readLog(context, 'events');
   const events = query(
     records.map((record) => record.value),
@@ -36,11 +36,11 @@ export const run: CommandRun<EventsOptions> = async ({ options, globals }) => {
             [
               ['AT', 'TYPE', 'AGENT', 'ID', 'SUMMARY'],
               ...events.map((event) => [
-                String(event.at).slice(0, 19).replace('T', ' '),
-                String(event.type),
-                String(event.agent),
-                style.dim(String(event.id)),
-                `${String(event.summary ?? '')}${event.ref ? ` (${String(event.ref)})` : ''}`,
+                cellText(String(event.at).slice(0, 19).replace('T', ' ')),
+                cellText(String(event.type)),
+                cellText(String(event.agent)),
+                style.dim(cellText(String(event.id))),
+                cellText(`${String(event.summary ?? '')}${event.ref ? ` (${String(event.ref)})` : ''}`),
               ]),
             ],
             style,

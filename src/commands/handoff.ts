@@ -5,7 +5,7 @@ import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { appendLogRecord, findOnce } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
-import { nowIso, validated } from './shared.js';
+import { nowIso, textOrStdin, validated } from './shared.js';
 
 export interface HandoffOptions {
   done?: string[];
@@ -16,10 +16,11 @@ export interface HandoffOptions {
 }
 
 /** `agentstate handoff`: a structured end-of-session record; the next `resume` shows it first. */
-export const run: CommandRun<HandoffOptions> = async ({ options, globals }) => {
+export const run: CommandRun<HandoffOptions> = async ({ options, globals, command }) => {
+  const note = textOrStdin(options.note, command !== undefined);
   const context = await openContext(globals);
   const data = { done: options.done ?? [], remaining: options.remaining ?? [], uncertain: options.uncertain ?? [] };
-  if (!options.note && data.done.length + data.remaining.length + data.uncertain.length === 0) {
+  if (!note?.trim() && data.done.length + data.remaining.length + data.uncertain.length === 0) {
     throw usageError('a handoff needs at least one --done, --remaining, --uncertain or --note');
   }
   const record = validated(context, eventSchema, {
@@ -28,7 +29,7 @@ export const run: CommandRun<HandoffOptions> = async ({ options, globals }) => {
     type: 'handoff',
     agent: context.agent(),
     ...(context.session() ? { session: context.session() } : {}),
-    summary: options.note ?? 'handoff',
+    summary: note?.trim() ? note : 'handoff',
     data,
     ...(options.once ? { once: options.once } : {}),
   });
@@ -38,7 +39,7 @@ export const run: CommandRun<HandoffOptions> = async ({ options, globals }) => {
     await appendLogRecord(tx, 'events', record);
     tx.touchBoot();
     tx.recordPending = true; // commit mode with-code: a handoff records what is pending
-    tx.describe(options.note ?? `${data.done.length} done, ${data.remaining.length} remaining`, record.id);
+    tx.describe(note?.trim() ? note : `${data.done.length} done, ${data.remaining.length} remaining`, record.id);
     return { id: record.id, existing: false };
   });
   return {

@@ -7,7 +7,7 @@ import { readAttachment, storeBlob } from '../store/blobs.js';
 import { openContext } from '../store/context.js';
 import { appendLogRecord, findOnce } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
-import { appended, nowIso, parseKeyValues, validated } from './shared.js';
+import { appended, nowIso, parseKeyValues, requireText, textOrStdin, validated } from './shared.js';
 
 export interface LogOptions {
   type?: string;
@@ -20,9 +20,9 @@ export interface LogOptions {
 }
 
 /** `agentstate log <summary>`: append an event; prints its id. */
-export const run: CommandRun<LogOptions> = async ({ args, options, globals }) => {
+export const run: CommandRun<LogOptions> = async ({ args, options, globals, command }) => {
+  const summary = requireText(textOrStdin(args[0], command !== undefined), 'the summary');
   const context = await openContext(globals);
-  const [summary] = args;
   if (options.commit !== undefined && !/^[0-9a-f]{4,64}$/i.test(options.commit)) {
     throw usageError(`--commit: "${options.commit}" is not a commit sha`, 'give a hex sha, e.g. --commit a1b2c3d');
   }
@@ -49,7 +49,7 @@ export const run: CommandRun<LogOptions> = async ({ args, options, globals }) =>
     for (const file of files) storeBlob(tx, file.bytes, file.attachment);
     await appendLogRecord(tx, 'events', record);
     if (record.type === 'handoff') tx.touchBoot();
-    tx.describe(summary ?? '', record.id);
+    tx.describe(summary, record.id);
     return { id: record.id, existing: false };
   });
   return appended(context, result, { kind: 'event', value: record }, commit, options.once);

@@ -1,4 +1,4 @@
-import { Argument, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import type { Loader } from '../command.js';
 import { loadChunk } from '../chunk.js';
 
@@ -14,6 +14,11 @@ function examples(command: Command, lines: string[]): Command {
   return command.addHelpText('after', `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`);
 }
 
+/** `--note` is the one name for free text; `--notes` still works, hidden (the CLI edge folds it into `note`). */
+const notesAlias = () => new Option('--notes <text>').hideHelp();
+
+const BY_HELP = 'only records by this agent (the global --agent says who acts; it does not filter)';
+
 export function registerCommands(program: Command, action: Action): void {
   examples(
     program
@@ -27,18 +32,19 @@ export function registerCommands(program: Command, action: Action): void {
     program
       .command('log')
       .description('append an event to the event log; prints its id')
-      .argument('<summary>', 'what happened, in one line')
+      .argument('<summary>', 'what happened, in one line; - reads it from stdin')
       .option('--type <type>', 'a one-word type', 'note')
       .option('--ref <ref>', 'a path or URL the event is about')
       .option('--backref <ref>', 'a related file or record (repeatable)', collect)
       .option('--commit <sha>', 'the commit the event is about (default: HEAD)')
-      .option('--data <key=value>', 'structured data; values parsed as JSON when they parse (repeatable)', collect)
+      .option('--data <key=value>', 'structured data; a value that is exactly JSON (3, true, [1,2]) is stored as JSON, anything else as typed (repeatable)', collect)
       .option('--attach <file>', 'store a file under .agentstate/blobs/ by sha256 and link it (repeatable)', collect)
       .option('--once <key>', 'write nothing if an event with this key exists (safe re-runs)')
       .action(action(() => import('./log.js'))),
     [
       'agentstate log "Tests green after the auth refactor" --type test --ref src/auth.ts',
       'agentstate log "Build done" --data duration_s=42 --once build-$CI_RUN_ID',
+      'git diff --stat | agentstate log - --type diff',
     ],
   );
 
@@ -49,11 +55,11 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--since <when>', 'ISO time or age (30m, 2h, 7d)')
       .option('--until <when>', 'ISO time or age')
       .option('--type <type>', 'only this type')
-      .option('--agent <name>', 'only this agent')
+      .option('--by <name>', BY_HELP)
       .option('--grep <text>', 'only events containing this text')
       .option('--limit <n>', 'only the last n')
       .action(action(() => import('./events.js'))),
-    ['agentstate events --since 2h --type test', 'agentstate events --limit 5 --json'],
+    ['agentstate events --since 2h --type test', 'agentstate events --by worker-1 --limit 5 --json'],
   );
 
   examples(
@@ -63,10 +69,11 @@ export function registerCommands(program: Command, action: Action): void {
       .argument('<control>', 'the control, e.g. pre-commit, review, tests')
       .argument('<caught>', 'what it caught')
       .option('--outcome <outcome>', 'what came of it, e.g. fixed, blocked, waived')
-      .option('--notes <notes>', 'free text')
+      .option('--note <text>', 'free text')
+      .addOption(notesAlias())
       .option('--once <key>', 'write nothing if a catch with this key exists')
       .action(action(() => import('./catch.js'))),
-    ['agentstate catch lint "unused import in src/app.ts" --outcome fixed'],
+    ['agentstate catch lint "unused import in src/app.ts" --outcome fixed --note "removed"'],
   );
 
   examples(
@@ -74,14 +81,14 @@ export function registerCommands(program: Command, action: Action): void {
       .command('catches')
       .description('query the control log, newest last')
       .option('--control <control>', 'only this control')
-      .option('--agent <name>', 'only this agent')
+      .option('--by <name>', BY_HELP)
       .option('--outcome <outcome>', 'only this outcome')
       .option('--since <when>', 'ISO time or age (30m, 2h, 7d)')
       .option('--until <when>', 'ISO time or age')
       .option('--grep <text>', 'only rows containing this text')
       .option('--limit <n>', 'only the last n')
       .action(action(() => import('./catches.js'))),
-    ['agentstate catches --control lint --since 7d'],
+    ['agentstate catches --control lint --since 7d', 'agentstate catches --by reviewer-bot --json'],
   );
 
   examples(
@@ -97,7 +104,7 @@ export function registerCommands(program: Command, action: Action): void {
       .command('decide')
       .description('write a decision BEFORE acting; prints its id. Open until an outcome is recorded')
       .argument('<title>', 'what you decided to do')
-      .requiredOption('--why <rationale>', 'why (required)')
+      .requiredOption('--why <rationale>', 'why (required); - reads it from stdin')
       .option('--action <action>', 'the concrete next step')
       .option('--standing', 'a standing order: binds every session until revoked')
       .option('--tag <tag>', 'a tag (repeatable)', collect)
@@ -106,6 +113,7 @@ export function registerCommands(program: Command, action: Action): void {
     [
       'agentstate decide "Use optimistic locking for backlog updates" --why "conflicts are rare" --action "add --expect-version"',
       'agentstate decide "Never push to main directly" --why "CI gates releases" --standing --tag process',
+      'id=$(agentstate decide "Drop the v1 API" --why - -q < rationale.md)',
     ],
   );
 
@@ -115,7 +123,8 @@ export function registerCommands(program: Command, action: Action): void {
       .description('record what came of a decision (closes it)')
       .argument('<id>', 'the decision id or a unique prefix of it')
       .addArgument(new Argument('<status>', 'how it ended').choices(['done', 'failed', 'abandoned']))
-      .option('--note <note>', 'what happened')
+      .option('--note <text>', 'what happened')
+      .addOption(notesAlias())
       .option('--once <key>', 'write nothing if an outcome with this key exists')
       .action(action(() => import('./outcome.js'))),
     ['agentstate outcome d-7f3a done --note "shipped in a1b2c3d"', 'agentstate outcome 7f3a abandoned --note "superseded by d-9k2m"'],
@@ -151,7 +160,8 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--done <item>', 'finished this session (repeatable)', collect)
       .option('--remaining <item>', 'still to do (repeatable)', collect)
       .option('--uncertain <item>', 'not sure about (repeatable)', collect)
-      .option('--note <note>', 'anything else the next session must know')
+      .option('--note <text>', 'anything else the next session must know; - reads it from stdin')
+      .addOption(notesAlias())
       .option('--once <key>', 'write nothing if a handoff with this key exists')
       .action(action(() => import('./handoff.js'))),
     ['agentstate handoff --done "auth refactor" --remaining "migrate sessions table" --uncertain "is the cache TTL right?"'],
@@ -170,7 +180,13 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate search redis cache', 'agentstate search "optimistic locking" --kind decision', 'agentstate search deploy --since 7d --by worker-1 --json'],
   );
 
-  const backlog = program.command('backlog').description('tasks: priorities, dependencies, atomic claims, versions');
+  const backlog = examples(program.command('backlog').description('tasks: priorities, dependencies, atomic claims, versions'), [
+    'agentstate backlog add "Migrate sessions table" --priority P1',
+    'agentstate backlog list',
+    'agentstate backlog next --claim',
+    'agentstate backlog update t-3k9f --status done',
+    'agentstate backlog release t-3k9f',
+  ]);
   const task = (name: string) => () => import('./backlog.js').then((module) => ({ run: module[name as 'add'] }));
   examples(
     backlog
@@ -181,7 +197,8 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--epic <epic>', 'the epic it belongs to')
       .option('--tag <tag>', 'a tag (repeatable)', collect)
       .option('--depends <id>', 'a task that must be done first (repeatable)', collect)
-      .option('--notes <notes>', 'free text')
+      .option('--note <text>', 'free text')
+      .addOption(notesAlias())
       .option('--once <key>', 'write nothing if a task with this key exists')
       .action(action(task('add'))),
     ['agentstate backlog add "Migrate sessions table" --priority P1 --epic auth --depends t-3k9f'],
@@ -189,7 +206,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     backlog
       .command('list')
-      .description('list tasks (default: all but done and dropped)')
+      .description('list tasks by priority, then age, with what blocks each (default: all but done and dropped)')
       .option('--status <status>', 'only this status: open, active, blocked, done, dropped')
       .option('--epic <epic>', 'only this epic')
       .option('--tag <tag>', 'only tasks with this tag (repeatable)', collect)
@@ -211,12 +228,18 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--priority <P0-P3>', 'new priority')
       .option('--epic <epic>', 'new epic')
       .option('--tag <tag>', 'add a tag (repeatable)', collect)
+      .option('--untag <tag>', 'remove a tag (repeatable)', collect)
       .option('--depends <id>', 'add a dependency (repeatable); a cycle is refused', collect)
       .option('--drop-depends <id>', 'remove a dependency (repeatable), e.g. to break a cycle a merge made', collect)
-      .option('--notes <notes>', 'replace the notes')
+      .option('--note <text>', 'replace the notes')
+      .addOption(notesAlias())
       .option('--expect-version <n>', 'write only if the task is still at version n (else exit 4)')
       .action(action(task('update'))),
-    ['agentstate backlog update t-3k9f --status done', 'agentstate backlog update t-3k9f --priority P0 --expect-version 3'],
+    [
+      'agentstate backlog update t-3k9f --status done',
+      'agentstate backlog update t-3k9f --priority P0 --expect-version 3',
+      'agentstate backlog update t-3k9f --untag later --drop-depends t-2m8x',
+    ],
   );
   examples(
     backlog
@@ -228,8 +251,17 @@ export function registerCommands(program: Command, action: Action): void {
   );
   examples(
     backlog
+      .command('release')
+      .description('give a claimed task back (status open, no owner); another agent\'s claim only with --force')
+      .argument('<id>', 'task id or unique prefix')
+      .option('--force', 'release a task another agent holds (its owner is gone)')
+      .action(action(task('release'))),
+    ['agentstate backlog release t-3k9f', 'agentstate backlog release t-3k9f --force   # its owner died'],
+  );
+  examples(
+    backlog
       .command('next')
-      .description('the highest-priority open task whose dependencies are done')
+      .description('the highest-priority open task whose dependencies are done; with --claim, exit 3 when none is ready')
       .option('--claim', 'take it in the same step (two agents never get the same task)')
       .action(action(task('next'))),
     ['agentstate backlog next', 'agentstate backlog next --claim --agent worker-1 --json'],
@@ -275,7 +307,11 @@ export function registerCommands(program: Command, action: Action): void {
     ['agentstate report --html state.html', 'agentstate report --json'],
   );
 
-  const state = program.command('state').description('runtime state: dotted keys, JSON values, versioned');
+  const state = examples(program.command('state').description('runtime state: dotted keys, exact values, versioned'), [
+    'agentstate state set phase=build attempts=3',
+    'agentstate state get phase',
+    'agentstate state unset phase',
+  ]);
   const runtime = (name: string) => () => import('./state.js').then((module) => ({ run: module[name as 'get'] }));
   examples(
     state.command('get').description('print the runtime state, or one field').argument('[key]', 'dotted key, e.g. deploy.region').action(action(runtime('get'))),
@@ -284,7 +320,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     state
       .command('set')
-      .description('set fields; values are parsed as JSON when they parse, else kept as strings')
+      .description('set fields; a value that is exactly JSON (3, true, [1,2]) is stored as JSON, anything else as the text typed (1.10 stays "1.10")')
       .argument('<key=value...>', 'one or more assignments')
       .option('--expect-version <n>', 'write only if the state is still at version n (else exit 4)')
       .action(action(runtime('set'))),
@@ -312,11 +348,12 @@ export function registerCommands(program: Command, action: Action): void {
     program
       .command('resume')
       .description('the boot briefing for a new session: handoff, open decisions, standing orders, state, tasks, events, warnings')
-      .option('--format <format>', 'md, json, or hook (the briefing as a SessionStart hook\'s JSON answer, for Gemini CLI)', undefined)
+      .addOption(new Option('--format <format>', 'md, json (default: md, or json with --json), or hook (the briefing as a SessionStart hook\'s JSON answer, for Gemini CLI)').choices(['md', 'json', 'hook']))
       .option('--budget <tokens>', 'fit the briefing in this many tokens (bytes/4); what is cut is said')
       .option('--focus <text>', 'keep only items matching every word of this text, as search matches them; events ranked as search ranks them (open decisions and standing orders always stay)')
       .option('--full', 'everything, no budget')
-      .option('--check', 'exit 1 when there are open decisions, stale state or a stale lock')
+      .option('--check', 'exit 1 on what can be acted on now: open decisions, an old heartbeat, a stale lock or AGENTS.md block, a missing path or commit held by the state, damage')
+      .option('--timeout <ms>', 'stop reading after this many ms and print what there is (default: resume.timeout_ms, 2000)')
       .action(action(() => import('./resume.js'))),
     ['agentstate resume', 'claude -p "$(agentstate resume --budget 1500)"', 'agentstate resume --check || exit 1'],
   );
@@ -401,6 +438,19 @@ export function registerCommands(program: Command, action: Action): void {
       .argument('<action>', 'install')
       .action(action(() => import('./hooks.js'))),
     ['agentstate hooks install'],
+  );
+
+  examples(
+    program
+      .command('completion')
+      .description('print a shell completion script, generated from this command table')
+      .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+      .action(action(() => import('./completion.js'))),
+    [
+      'source <(agentstate completion bash)        # in ~/.bashrc',
+      'agentstate completion zsh > "${fpath[1]}/_agentstate"',
+      'agentstate completion fish > ~/.config/fish/completions/agentstate.fish',
+    ],
   );
 
   program

@@ -61,7 +61,7 @@ async function moveTask(globals: GlobalOptions, id: string, changes: Record<stri
   const options: TaskOptions = {};
   const status = column !== undefined ? COLUMN_STATUS[column as Column] : text('status');
   if (status !== undefined) options.status = status;
-  for (const [key, option] of [['priority', 'priority'], ['title', 'title'], ['notes', 'notes'], ['expect_version', 'expectVersion']] as const) {
+  for (const [key, option] of [['priority', 'priority'], ['title', 'title'], ['notes', 'note'], ['expect_version', 'expectVersion']] as const) {
     const value = text(key);
     if (value !== undefined) options[option] = value;
   }

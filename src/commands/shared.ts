@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import { findOversized, findSecret } from '../core/guards.js';
 import { describeIssue } from '../core/schemas.js';
 import type { CommandOutput } from '../command.js';
 import type { DecisionView } from '../core/decisions.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
+import { exactValue } from '../core/text.js';
 import { readDecisionViews } from '../store/decisions-file.js';
 import { usageError } from '../errors.js';
 import type { StateContext } from '../store/context.js';
@@ -37,23 +39,38 @@ export function guard(context: StateContext, value: unknown): void {
   }
 }
 
-/** `k=v` pairs; values parsed as JSON when they parse, else kept as strings. */
+/** `k=v` pairs; a value that is exactly JSON is stored as JSON, anything else as the text typed. */
 export function parseKeyValues(pairs: string[], what: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     if (at <= 0) throw usageError(`${what}: "${pair}" is not key=value`, `write it as ${what === '--data' ? '--data key=value' : 'key=value'}`);
-    out[pair.slice(0, at)] = parseJsonish(pair.slice(at + 1));
+    out[pair.slice(0, at)] = exactValue(pair.slice(at + 1));
   }
   return out;
 }
 
-export function parseJsonish(text: string): unknown {
+/**
+ * `-` stands for standard input (`git log -1 | agentstate log -`); trailing newlines are not part
+ * of the text. Only on the command line (`fromCli`): the MCP server's stdin is its protocol stream.
+ */
+export function textOrStdin(value: string | undefined, fromCli: boolean): string | undefined {
+  if (value !== '-' || !fromCli) return value;
+  let text: string;
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    text = readFileSync(0, 'utf8');
+  } catch (error) {
+    // No stdin at all (closed, or a terminal that was never written to): nothing was given.
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EOF') text = '';
+    else throw error;
   }
+  return text.replace(/\r?\n+$/, '');
+}
+
+/** A text the record cannot do without: empty or blank is refused before anything is written. */
+export function requireText(value: string | undefined, what: string): string {
+  if (value === undefined || value.trim() === '') throw usageError(`${what} must not be empty`, 'nothing was written; say what it is in a few words');
+  return value;
 }
 
 const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };

@@ -6,7 +6,8 @@ import { openContext, type StateContext } from '../store/context.js';
 import { readRuntime, writeRuntime } from '../store/runtime-file.js';
 import { mutate } from '../store/mutate.js';
 import type { Transaction } from '../store/transaction.js';
-import { guard, nowIso, parseCount, parseJsonish } from './shared.js';
+import { exactValue, visible } from '../core/text.js';
+import { guard, nowIso, parseCount } from './shared.js';
 
 /** `agentstate state get|set|unset`: runtime state, read-modify-write under the lock, versioned. */
 export interface StateOptions {
@@ -55,18 +56,21 @@ export const get: CommandRun = async ({ args, globals }) => {
   const found = getPath(runtime.fields, segmentsOf(key));
   if (!found.found) throw notFoundError(`no runtime field ${key}`, 'list them with `agentstate state get`');
   const text = typeof found.value === 'string' ? found.value : JSON.stringify(found.value);
-  return { data: { key, value: found.value, version: runtime.version }, quiet: text, human: () => text };
+  // People see hidden characters written out; -q gives the value exactly.
+  return { data: { key, value: found.value, version: runtime.version }, quiet: text, human: () => visible(text) };
 };
 
 export const set: CommandRun<StateOptions> = async ({ args, options, globals }) => {
   const expected = parseCount(options.expectVersion, '--expect-version');
-  const assignments = args.map((pair): [string, unknown] => {
+  const pairs = args.map((pair): [string, string] => {
     const at = pair.indexOf('=');
     if (at <= 0) throw usageError(`"${pair}" is not key=value`, 'write it as: agentstate state set phase=build attempts=3');
-    return [pair.slice(0, at), parseJsonish(pair.slice(at + 1))];
+    return [pair.slice(0, at), pair.slice(at + 1)];
   });
-  if (assignments.length === 0) throw usageError('state set needs at least one key=value');
+  if (pairs.length === 0) throw usageError('state set needs at least one key=value');
   const context = await openContext(globals);
+  // Exactly what was typed: JSON only when the text is exactly JSON; a field declared a string takes the text as is.
+  const assignments = pairs.map(([key, text]): [string, unknown] => [key, context.config.runtime.types[key] === 'string' ? text : exactValue(text)]);
   for (const [key] of assignments) segmentsOf(key);
   checkTypes(context, assignments);
   guard(context, Object.fromEntries(assignments));

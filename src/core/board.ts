@@ -1,9 +1,11 @@
 import { byPriority } from './backlog.js';
+import { blockersOf } from './task-board.js';
 import type { Task } from './schemas.js';
 
 /**
  * The backlog as a board: ready, in progress (owner and lease), blocked (and by what), done
- * recently. One model for the terminal board, the web view and its JSON API. Pure.
+ * recently. One model for the terminal board, the web view and its JSON API, built on the
+ * briefing's own reading of what blocks a task (task-board.ts). Pure.
  */
 export const COLUMNS = ['ready', 'active', 'blocked', 'done'] as const;
 export type Column = (typeof COLUMNS)[number];
@@ -39,10 +41,8 @@ export interface BoardOptions {
 export function boardOf(tasks: Task[], options: BoardOptions): Board {
   const byId = new Map(tasks.map((task) => [task.id, task]));
   const card = (task: Task): Card => {
-    const waits = (task.depends_on ?? [])
-      .map((id) => byId.get(id))
-      .filter((dep): dep is Task => dep !== undefined && dep.status !== 'done')
-      .map((dep) => ({ id: dep.id, status: dep.status, title: dep.title }));
+    // The same blockers as the briefing's (task-board.ts): a dependency on a task that does not exist blocks too.
+    const waits = blockersOf(task, byId).map((blocker) => ({ id: blocker.id, status: blocker.status, title: blocker.title ?? '' }));
     const lease = (task as { lease_until?: unknown }).lease_until;
     return {
       id: task.id,

@@ -1,5 +1,7 @@
 import type { DecisionView } from './decisions.js';
 import type { Task } from './schemas.js';
+import type { BlockedTask, InProgressTask } from './task-board.js';
+import { inlineText } from './text.js';
 import { matchesAll, queryWords } from './search-text.js';
 
 /**
@@ -40,12 +42,28 @@ export interface Snapshot {
   openDecisions: DecisionView[];
   standing: DecisionView[];
   runtime?: RuntimeView;
+  /** Claimed tasks, with their owner and whether the owner is still around. */
+  inProgress: InProgressTask[];
+  /** Tasks marked blocked or waiting on unfinished dependencies, with what blocks them. */
+  blocked: BlockedTask[];
+  /** Ready tasks: open, every dependency done, best first. */
   nextTasks: Task[];
   recentDecisions: DecisionView[];
   recentEvents: EventView[];
   warnings: string[];
-  /** State commits since the latest handoff: how much happened since the last session ended. */
+  /** State commits after the latest handoff's commit: how much happened since the last session ended. */
   commitsSinceHandoff?: number;
+  /** What could not be read (damage, a git failure) or was not read in time: the briefing says so. */
+  incomplete?: Incomplete;
+  /** How changes are recorded in git, and how many state files wait for a commit. */
+  recording?: { mode: string; pending: number };
+}
+
+export interface Incomplete {
+  /** The parts of the briefing that are missing, in words. */
+  missing: string[];
+  /** The time limit (ms) ran out before everything was read. */
+  timedOutAfterMs?: number;
 }
 
 interface Section {
@@ -65,7 +83,8 @@ export interface Rendered {
 }
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '?');
-const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+/** Record text on one line, with terminal escapes and other hidden characters shown, not obeyed. */
+const oneLine = inlineText;
 
 function ago(iso: string | undefined, now: number): string {
   if (!iso) return 'never';
@@ -79,13 +98,29 @@ function ago(iso: string | undefined, now: number): string {
 
 function decisionLine(view: DecisionView, when: string): string {
   const action = view.action ? `; action: ${oneLine(view.action)}` : '';
-  const tags = view.tags.length ? ` [${view.tags.join(', ')}]` : '';
-  return `- ${view.id} **${oneLine(view.title)}** (${when}, ${view.agent})${tags} — why: ${oneLine(view.why)}${action}`;
+  const tags = view.tags.length ? ` [${oneLine(view.tags.join(', '))}]` : '';
+  return `- ${view.id} **${oneLine(view.title)}** (${when}, ${oneLine(view.agent)})${tags} — why: ${oneLine(view.why)}${action}`;
 }
 
 function taskLine(task: Task): string {
   const extra = [task.epic ? `epic ${task.epic}` : '', task.owner ? `owner ${task.owner}` : ''].filter(Boolean).join(', ');
-  return `- ${task.id} [${task.priority}] ${oneLine(task.title)}${extra ? ` (${extra})` : ''}`;
+  return `- ${task.id} [${task.priority}] ${oneLine(task.title)}${extra ? ` (${oneLine(extra)})` : ''}`;
+}
+
+/** A claimed task: who holds it since when; in resume, whether the owner is still around. */
+function inProgressLine(task: InProgressTask, mode: 'resume' | 'boot', now: number): string {
+  const head = `- ${task.id} [${task.priority}] ${oneLine(task.title)} — ${oneLine(task.owner || 'no owner')}`;
+  if (mode === 'boot') return `${head} since ${day(task.since)}`;
+  const activity = task.lastActivity ? `last active ${ago(task.lastActivity, now)}` : 'no activity known';
+  if (!task.stale) return `${head} since ${ago(task.since, now)}; ${activity}`;
+  return `${head} since ${ago(task.since, now)}; STALE: ${activity}, the owner may be gone (\`agentstate backlog release ${task.id} --force\` frees it)`;
+}
+
+function blockedLine(task: BlockedTask): string {
+  const waits = task.blockedBy.map((blocker) => `${blocker.id} (${blocker.status === 'unknown' ? 'no such task' : blocker.status})`).join(', ');
+  const marked = task.marked ? `marked blocked${task.note ? `: ${oneLine(task.note)}` : ''}` : '';
+  const why = [marked, waits ? `waits on ${waits}` : ''].filter(Boolean).join('; ');
+  return `- ${task.id} [${task.priority}] ${oneLine(task.title)} — ${why}`;
 }
 
 function handoffItems(handoff: Handoff): string[] {
@@ -98,7 +133,7 @@ function handoffItems(handoff: Handoff): string[] {
   ];
 }
 
-/** The boot block lists this many next tasks (resume lists more). */
+/** The boot block lists this many tasks of each kind (resume lists more). */
 export const BOOT_TASKS = 5;
 
 export const RECORDING_HELP = [
@@ -115,14 +150,31 @@ export const STATE_FILE_MAP = [
   '- `.agentstate/catch-log.tsv` — controls that caught something; `.agentstate/config.yaml` — settings',
 ];
 
+/** What a section's items are called when the budget cuts some (the words a reader sees). */
+const ITEM_NAMES: Record<string, string> = {
+  handoff: 'handoff lines',
+  open: 'open decisions',
+  standing: 'standing orders',
+  runtime: 'runtime fields',
+  inProgress: 'tasks in progress',
+  blocked: 'blocked tasks',
+  tasks: 'ready tasks',
+  decisions: 'recent decisions',
+  events: 'recent events',
+  warnings: 'warnings',
+  files: 'state file lines',
+  help: 'lines of recording help',
+};
+
 function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): Section[] {
   const when = (iso: string) => (mode === 'boot' ? day(iso) : ago(iso, now));
+  const few = <T>(items: T[]) => (mode === 'boot' ? items.slice(0, BOOT_TASKS) : items);
   const sections: Section[] = [];
   const { handoff } = snapshot;
   if (handoff) {
     sections.push({
       key: 'handoff',
-      title: `Latest handoff (${when(handoff.at)}, ${handoff.agent}, ${handoff.id})`,
+      title: `Latest handoff (${when(handoff.at)}, ${oneLine(handoff.agent)}, ${handoff.id})`,
       items: handoffItems(handoff),
       rank: 6,
     });
@@ -149,15 +201,22 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     const fields = Object.entries(runtime.fields).map(([key, value]) => `- ${key}: ${oneLine(JSON.stringify(value))}`);
     sections.push({
       key: 'runtime',
-      title: `Runtime state (version ${runtime.version}, updated ${ago(runtime.updated_at, now)}${runtime.updated_by ? ` by ${runtime.updated_by}` : ''}; heartbeat ${ago(runtime.heartbeat_at, now)})`,
+      title: `Runtime state (version ${runtime.version}, updated ${ago(runtime.updated_at, now)}${runtime.updated_by ? ` by ${oneLine(runtime.updated_by)}` : ''}; heartbeat ${ago(runtime.heartbeat_at, now)})`,
       items: fields.length ? fields : ['- no fields'],
       rank: 5,
     });
   }
   sections.push({
+    key: 'inProgress',
+    title: 'In progress',
+    items: few(snapshot.inProgress).map((task) => inProgressLine(task, mode, now)),
+    rank: 8,
+  });
+  sections.push({ key: 'blocked', title: 'Blocked', items: few(snapshot.blocked).map(blockedLine), rank: 3 });
+  sections.push({
     key: 'tasks',
-    title: 'Next tasks',
-    items: snapshot.nextTasks.length ? snapshot.nextTasks.slice(0, mode === 'boot' ? BOOT_TASKS : undefined).map(taskLine) : ['- none ready'],
+    title: 'Ready tasks',
+    items: snapshot.nextTasks.length ? few(snapshot.nextTasks).map(taskLine) : ['- none ready'],
     rank: 4,
   });
   if (mode === 'resume') {
@@ -171,7 +230,8 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
       key: 'events',
       title: 'Recent events',
       items: snapshot.recentEvents.map(
-        (event) => `- ${when(event.at)} ${event.type} ${event.agent}: ${oneLine(event.summary ?? '')}${event.ref ? ` (${event.ref})` : ''} ${event.id}`,
+        (event) =>
+          `- ${when(event.at)} ${oneLine(event.type)} ${oneLine(event.agent)}: ${oneLine(event.summary ?? '')}${event.ref ? ` (${oneLine(event.ref)})` : ''} ${event.id}`,
       ),
       rank: 1,
     });
@@ -185,15 +245,39 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
 
 function header(snapshot: Snapshot, mode: 'resume' | 'boot'): string {
   const { repo } = snapshot;
-  const where = `${repo.name}${repo.branch ? ` on ${repo.branch}` : ''}${repo.head ? ` @ ${repo.head.slice(0, 7)}` : ''}`;
+  const where = `${repo.name}${repo.branch ? ` on ${oneLine(repo.branch)}` : ''}${repo.head ? ` @ ${repo.head.slice(0, 7)}` : ''}`;
   if (mode === 'boot') {
     return `## Agent state (agentstate)\n\nThis block is generated from \`.agentstate/\`; do not edit it. For the full, current briefing run \`agentstate resume\`. Rule: write state to a durable file before you act.\n`;
   }
-  const since = snapshot.commitsSinceHandoff ? `${snapshot.commitsSinceHandoff} state commits since the latest handoff.\n` : '';
-  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n${since}`;
+  const count = snapshot.commitsSinceHandoff;
+  const since = count === undefined ? '' : `${count} state commit${count === 1 ? '' : 's'} since the latest handoff.\n`;
+  return `# Resume: ${where}\nGenerated ${snapshot.generatedAt} by agentstate. Rule: write state to a durable file before you act.\n${recordingLine(snapshot.recording)}${since}${incompleteNote(snapshot.incomplete)}`;
 }
 
-function renderSections(head: string, sections: Section[], level: string, cut: Record<string, number>, cutNote: string): string {
+/** The commit mode, and what waits for a commit. */
+function recordingLine(recording: Snapshot['recording']): string {
+  if (!recording) return '';
+  const { mode, pending } = recording;
+  const waiting = pending === 0 ? '' : mode === 'with-code' ? `; ${pending} state file(s) join your next commit` : `; ${pending} state file(s) not committed yet (\`agentstate commit\`)`;
+  return `Commit mode: ${mode}${waiting}.\n`;
+}
+
+/** Said at the top, where a reader cannot miss it: this briefing is missing parts. */
+function incompleteNote(incomplete: Incomplete | undefined): string {
+  if (!incomplete || (incomplete.missing.length === 0 && incomplete.timedOutAfterMs === undefined)) return '';
+  const time = incomplete.timedOutAfterMs !== undefined ? `stopped at the ${incomplete.timedOutAfterMs} ms time limit (resume.timeout_ms, --timeout)` : '';
+  const missing = incomplete.missing.length ? `not shown: ${incomplete.missing.join(', ')}` : '';
+  return `**Incomplete briefing**: ${[time, missing].filter(Boolean).join('; ')}. See Warnings; \`agentstate doctor\` checks the state files.\n`;
+}
+
+function cutLine(cut: Record<string, number>, budgetTokens: number | undefined): string {
+  const cuts = Object.entries(cut).filter(([, n]) => n > 0);
+  if (cuts.length === 0) return '';
+  const what = cuts.map(([key, n]) => `${n} ${ITEM_NAMES[key] ?? key}`).join(', ');
+  return `[Cut to fit the ${budgetTokens ?? ''}-token budget: ${what}. Run \`agentstate resume --full\` to see everything.]\n`;
+}
+
+function renderSections(head: string, sections: Section[], level: string, cut: Record<string, number>, budgetTokens: number | undefined): string {
   const parts = [head];
   for (const section of sections) {
     const lines = [...section.items];
@@ -203,8 +287,8 @@ function renderSections(head: string, sections: Section[], level: string, cut: R
     if (lines.length === 0) continue;
     parts.push(`${level} ${section.title}\n${section.intro && section.items.length ? `${section.intro}\n` : ''}${lines.join('\n')}\n`);
   }
-  const cuts = Object.entries(cut).filter(([, n]) => n > 0);
-  if (cuts.length) parts.push(`${cutNote} ${cuts.map(([key, n]) => `${n} ${key}`).join(', ')} — run \`agentstate resume --full\` to see everything.\n`);
+  const note = cutLine(cut, budgetTokens);
+  if (note) parts.push(note);
   return parts.join('\n');
 }
 
@@ -218,10 +302,9 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
   const sections = sectionsOf(snapshot, options.mode, now);
   const head = header(snapshot, options.mode);
   const level = options.mode === 'boot' ? '###' : '##';
-  const cutNote = '[cut to fit the budget:';
   const limit = options.budgetTokens === undefined ? Infinity : options.budgetTokens * 4;
   const cut: Record<string, number> = {};
-  const draw = () => renderSections(head, sections, level, cut, cutNote);
+  const draw = () => renderSections(head, sections, level, cut, options.budgetTokens);
   let text = draw();
   const order = [...sections].sort((a, b) => Number(a.guarded ?? false) - Number(b.guarded ?? false) || a.rank - b.rank);
   let size = Buffer.byteLength(text);
@@ -244,8 +327,8 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
 
 /** Last resort when even the headings do not fit: whole lines, then a visible marker. */
 function hardCut(text: string, limit: number): string {
-  const marker = '[cut: run `agentstate resume --full`]\n';
-  if (limit <= Buffer.byteLength(marker)) return `${'[cut'.slice(0, Math.max(0, limit - 1))}\n`;
+  const marker = '[Cut to fit the budget: run `agentstate resume --full`]\n';
+  if (limit <= Buffer.byteLength(marker)) return ['[cut]\n', '[]\n'].find((short) => short.length <= limit) ?? '';
   const lines = text.split('\n');
   let out = '';
   for (const line of lines) {

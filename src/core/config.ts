@@ -14,6 +14,7 @@ export interface Config {
   runtime: { heartbeat_stale_minutes: number; types: Record<string, string> };
   backlog: { lease_minutes: number };
   sync: { after_write: boolean; tries: number };
+  resume: { timeout_ms: number };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -27,6 +28,7 @@ export const DEFAULT_CONFIG: Config = {
   runtime: { heartbeat_stale_minutes: 60, types: {} },
   backlog: { lease_minutes: 60 },
   sync: { after_write: false, tries: 10 },
+  resume: { timeout_ms: 2000 },
 };
 
 /** How changes are recorded in git (config `git.commit`, env AGENTSTATE_COMMIT). */
@@ -60,6 +62,8 @@ backlog:
 sync:
   after_write: false    # true (or env AGENTSTATE_SYNC=1): every write command runs \`agentstate sync\` after its commit
   tries: 10             # pushes sync tries when the remote keeps moving (with jittered back-off) before it gives up
+resume:
+  timeout_ms: 2000      # resume and boot stop reading here and print what they have
 `;
 
 /** The text version 0.1 wrote: still read without a parser (it means the same as the defaults). */
@@ -113,6 +117,7 @@ export function configProblem(config: Plain): string | undefined {
     ['backlog.lease_minutes', (v) => isCount(v) && (v as number) > 0, 'a whole number of minutes, at least 1'],
     ['sync.after_write', (v) => typeof v === 'boolean', 'true or false'],
     ['sync.tries', (v) => isCount(v) && (v as number) > 0, 'a whole number, at least 1'],
+    ['resume.timeout_ms', isCount, 'a whole number of milliseconds'],
   ];
   if (config.min_writer !== undefined && !isVersion(config.min_writer)) return 'min_writer: must be a version such as "0.3.0" (quoted)';
   for (const [path, ok, what] of checks) {

@@ -30,6 +30,8 @@ export function isIdForm(text: string): boolean {
 export function resolveIdPrefix(kind: IdKind, text: string, ids: Iterable<string>): string {
   const typed = text.trim().toLowerCase();
   const full = typed.includes('-') ? typed : `${ID_PREFIX[kind]}-${typed}`;
+  // An empty prefix ("" or "d-") would match every record: never.
+  if (full === `${ID_PREFIX[kind]}-`) throw usageError(`an empty ${kind} id matches nothing`, `give the id or a unique prefix of it, e.g. ${ID_PREFIX[kind]}-7f3a`);
   if (!isIdForm(full) || !full.startsWith(`${ID_PREFIX[kind]}-`)) {
     throw usageError(`"${text}" is not a ${kind} id`, `${kind} ids look like ${ID_PREFIX[kind]}-7f3a9c2e0b`);
   }

@@ -1,4 +1,4 @@
-import { byPriority } from './backlog.js';
+import { readyTasks } from './backlog.js';
 import type { ClaimConflict, Task } from './schemas.js';
 
 /**
@@ -15,12 +15,11 @@ export function leaseExpired(task: Task, now: number): boolean {
   return task.status === 'active' && typeof task.lease_until === 'string' && Date.parse(task.lease_until) <= now;
 }
 
-/** Open tasks whose dependencies are done, and active ones whose lease expired: best first. */
+/** What `readyTasks` offers, with active tasks whose lease expired counted as open: best first. */
 export function claimableTasks(tasks: Task[], now: number): Task[] {
-  const status = new Map(tasks.map((task) => [task.id, task.status]));
-  return tasks
-    .filter((task) => (task.status === 'open' || leaseExpired(task, now)) && (task.depends_on ?? []).every((dep) => status.get(dep) === 'done'))
-    .sort(byPriority);
+  const asOpen = tasks.map((task) => (leaseExpired(task, now) ? { ...task, status: 'open' as const } : task));
+  const original = new Map(tasks.map((task) => [task.id, task]));
+  return readyTasks(asOpen).map((task) => original.get(task.id)!);
 }
 
 /**

@@ -122,6 +122,12 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
     const sign = request.sign === 'always' || (request.sign !== 'never' && gitBoolean(settings?.get('commit.gpgsign')) === true);
     const made = sign ? signedCommit(repo, tree, parents, message, identity) : { sha: store.write('commit', commitBody(tree, parents, identity, message)) };
     if ('reason' in made) return { status: 'deferred', reason: made.reason };
+    // The new index, ready before HEAD moves: a path with an unresolved conflict stops us here.
+    const updates = blobs.map(({ path, sha }) => ({ path, sha }));
+    const patched = removed.length ? 'unsupported' : index.prepare(updates, store.hexLength);
+    if (patched === 'conflicted') {
+      return { status: 'deferred', reason: 'a state file has an unresolved conflict in the index (resolve it, then `agentstate commit`)' };
+    }
     faultPoint('before-update-ref');
     const subject = message.split('\n')[0] ?? '';
     const moved = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-ref', '-m', `${target ? 'commit (amend)' : 'commit'}: ${subject}`, 'HEAD', made.sha, head.sha ?? store.zero]);
@@ -132,7 +138,7 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
       }
       return { status: 'deferred', reason: `git update-ref failed: ${firstLine(moved.stderr)}` };
     }
-    syncIndex(repo, index, blobs.map(({ path, sha }) => ({ path, sha })), store.hexLength, removed);
+    syncIndex(repo, index, patched, updates, store.hexLength, removed);
     if (request.maintenance) git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'maintenance', 'run', '--auto', '--quiet']);
     return {
       status: 'committed',
@@ -162,8 +168,7 @@ function signedCommit(repo: Repo, tree: string, parents: string[], message: stri
 }
 
 /** Point the index entries of the committed paths at their new blobs (git's own update-index where the index needs it). */
-function syncIndex(repo: Repo, index: IndexLock, blobs: IndexUpdate[], hexLength: number, removed: string[]): void {
-  const patched = removed.length ? 'unsupported' : index.prepare(blobs, hexLength);
+function syncIndex(repo: Repo, index: IndexLock, patched: Buffer | 'unsupported', blobs: IndexUpdate[], hexLength: number, removed: string[]): void {
   if (typeof patched !== 'string') {
     index.install(patched);
     return;

@@ -41,7 +41,7 @@ export function cleanGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
 export function git(
   cwd: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string | Buffer; noPrompt?: boolean } = {},
+  options: { env?: Record<string, string>; input?: string | Buffer; noPrompt?: boolean; timeoutMs?: number } = {},
 ): GitResult {
   const env = cleanGitEnv(options.env);
   // No terminal and no display to prompt on (a signing passphrase): fail instead of waiting.
@@ -54,7 +54,12 @@ export function git(
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['pipe', 'pipe', 'pipe'],
+    // A reader with a deadline (resume) must not hang on a stuck git: killed, not asked.
+    ...(options.timeoutMs !== undefined ? { timeout: Math.max(1, Math.floor(options.timeoutMs)), killSignal: 'SIGKILL' as const } : {}),
   });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    return { status: 124, stdout: '', stderr: `git ${args[0] ?? ''} did not answer within ${options.timeoutMs} ms` };
+  }
   if (result.error) {
     return { status: 127, stdout: '', stderr: `git could not be run: ${result.error.message}` };
   }

@@ -163,7 +163,7 @@ export const TOOLS: ToolSpec[] = [
     toCli: (input) => ({
       load: backlog('add'),
       args: [String(input.title)],
-      options: { priority: input.priority, epic: input.epic, tag: strings(input.tags), depends: strings(input.depends), notes: input.notes, once: input.once },
+      options: { priority: input.priority, epic: input.epic, tag: strings(input.tags), depends: strings(input.depends), note: input.notes, once: input.once },
     }),
   },
   {
@@ -193,7 +193,7 @@ export const TOOLS: ToolSpec[] = [
         epic: input.epic,
         tag: strings(input.tags),
         depends: strings(input.depends),
-        notes: input.notes,
+        note: input.notes,
         expectVersion: text(input.expect_version),
       },
     }),

@@ -51,7 +51,12 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
   const repo = context.repo;
   const reason = deferReason(repo);
   faultPoint('before-commit');
-  if (reason || !repo) return deferred(context, reason ?? 'not inside a git repository');
+  if (!repo) {
+    // Nothing will ever record it (a later `git init` starts its own history): no promise of a commit.
+    context.warn('not versioned: this directory is not inside a git repository; the change is written to disk only');
+    return { status: 'deferred', reason: 'not inside a git repository' };
+  }
+  if (reason) return deferred(context, reason);
   if (isNotVersioned(context)) {
     writePending(file, []);
     const why = `not versioned: ${STATE_DIR}/ is git-ignored`;
@@ -135,7 +140,7 @@ function isLogPath(context: StateContext, path: string): boolean {
  * (HEAD's bytes are a prefix and the lines after them are new).
  */
 function withHeadRecords(context: StateContext, tx: Transaction, path: string, bytes: Buffer, head: HeadBlob | undefined): Buffer {
-  if (!head || tx.matchedHead.get(join(context.repo!.root, path)) === head.sha) return bytes; // HEAD's bytes plus this command's new records
+  if (!head || tx.matchedHead.get(join(context.repo!.root, path))?.sha === head.sha) return bytes; // HEAD's bytes plus this command's new records
   const sealed = [...tx.contents].filter(([file]) => context.display(file).startsWith(`${context.display(context.stateDir)}/archive/`)).map(([, content]) => content);
   const fixed = reconcileLog(head.read(), bytes, { tsv: path.endsWith('.tsv'), elsewhere: sealed });
   if (!fixed) return bytes;

@@ -155,7 +155,7 @@ export function healFromHead(tx: Transaction, path: string): void {
   const head = headFile(store, readHead(repo).sha, context.display(path));
   if (!head) return;
   if (head.sha === store.hash('blob', content)) {
-    tx.matchedHead.set(path, head.sha);
+    tx.matchedHead.set(path, { sha: head.sha, bytes: content });
     return;
   }
   const fixed = reconcileLog(head.read(), content, { tsv: path.endsWith('.tsv') });

@@ -34,6 +34,7 @@ export const LOCAL_FILES = {
   checkPoint: 'check-point',
   checkedSegments: 'checked-segments',
   segmentsWithoutHandoff: 'segments-without-handoff',
+  handoffCommit: 'handoff-commit',
   journal: 'journal',
   identityNoted: 'identity-noted',
   notVersionedNoted: 'not-versioned-noted',

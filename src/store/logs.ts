@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileHeader, parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
@@ -116,13 +116,14 @@ function firstOddLine(content: Buffer, accept: (line: Buffer) => boolean): numbe
  */
 function sealIfLarge(tx: Transaction, path: string, header: string, at: string | undefined): void {
   const limit = tx.context.config.archive.seal_bytes;
-  if (limit <= 0 || statSync(path).size <= limit) return;
+  const content = tx.read(path); // what this transaction wrote (a git command may be rewriting the file itself)
+  if (limit <= 0 || !content || content.length <= limit) return;
   const file = basename(path);
   const dot = file.lastIndexOf('.');
   const stamp = (at ?? new Date().toISOString()).replace(/[-:]/g, '').replace(/\.\d+/, '');
   const segment = tx.context.path(ARCHIVE_DIR, `${file.slice(0, dot)}.${stamp}.${randomBytes(3).toString('hex')}${file.slice(dot)}`);
   mkdirSync(tx.context.path(ARCHIVE_DIR), { recursive: true });
-  tx.replace(segment, tx.read(path) ?? readFileSync(path));
+  tx.replace(segment, content);
   tx.replace(path, header);
   tx.sealed = true;
 }

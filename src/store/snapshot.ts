@@ -1,15 +1,17 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { readyTasks } from '../core/backlog.js';
 import { isOpen, isStanding, type DecisionView } from '../core/decisions.js';
 import type { Task } from '../core/schemas.js';
-import { focusMatcher, type EventView, type Handoff, type Snapshot } from '../core/briefing.js';
+import { focusMatcher, BOOT_TASKS, type EventView, type Handoff, type RuntimeView, type Snapshot } from '../core/briefing.js';
+import { taskBoard } from '../core/task-board.js';
+import { unreadableError } from '../errors.js';
 import { bestMatches } from '../core/search-focus.js';
 import { readHead } from '../git/repo.js';
 import { readBacklog } from './backlog-file.js';
-import { readDecisionSummary } from './decisions-file.js';
+import { readDecisionSummary, type DecisionSummary } from './decisions-file.js';
+import { GuardedReader } from './guarded-read.js';
 import { archiveSegments, logPath } from './logs.js';
-import { LOGS } from './layout.js';
+import { FILES, LOGS } from './layout.js';
 import { LOCAL_FILES, localDir, localPath } from './local.js';
 import { readRuntime } from './runtime-file.js';
 import { lastRecords } from './tail.js';
@@ -92,48 +94,139 @@ export interface SnapshotOptions {
 
 /** How far back `--focus` looks for matching events. */
 const FOCUS_EVENT_WINDOW = 10_000;
+/** How many recent events are searched for the latest activity of the owners of claimed tasks. */
+const ACTIVITY_WINDOW = 500;
 
 /** What the AGENTS.md block shows, from records already in memory (the merge driver has no files). */
 export function bootSnapshotOf(views: DecisionView[], tasks: Task[], handoff: Handoff | undefined): Snapshot {
+  const board = taskBoard(tasks, { limit: BOOT_TASKS });
   return {
     generatedAt: new Date().toISOString(),
     repo: { name: '' },
     ...(handoff ? { handoff } : {}),
     openDecisions: views.filter(isOpen),
     standing: views.filter(isStanding),
-    nextTasks: readyTasks(tasks).slice(0, 5),
+    inProgress: board.inProgress,
+    blocked: board.blocked,
+    nextTasks: board.ready,
     recentDecisions: [],
     recentEvents: [],
     warnings: [],
   };
 }
 
-/** Everything the briefing shows, read from the state files (tails only for the logs). */
-export async function buildSnapshot(context: StateContext, options: SnapshotOptions): Promise<Snapshot> {
-  const decisions = await readDecisionSummary(context, context.config.decisions.recent);
-  const tasks = await readBacklog(context, { validate: false });
-  const head = context.repo ? readHead(context.repo) : {};
-  const handoff = latestHandoff(context);
-  const limit = (n: number) => (options.full ? Infinity : n);
+/** The AGENTS.md block's content, read from the state files; any damage is thrown (a block is never written from part of the state). */
+export async function buildSnapshot(context: StateContext, options: SnapshotOptions = { mode: 'boot' }): Promise<Snapshot> {
+  return (await readBriefing(context, new GuardedReader(context, Infinity, options.mode === 'boot'), options)).snapshot;
+}
+
+export interface Briefing {
+  snapshot: Snapshot;
+  /** Every task read (the checks look at the references open tasks hold). */
+  tasks: Task[];
+}
+
+const NO_DECISIONS: DecisionSummary = { open: [], standing: [], recent: [] };
+
+/**
+ * Everything the briefing shows, each part read on its own through `reader` (tails only for the
+ * logs). A part that cannot be read is left empty and named in `snapshot.incomplete`.
+ */
+export async function readBriefing(context: StateContext, reader: GuardedReader, options: SnapshotOptions): Promise<Briefing> {
   const resume = options.mode === 'resume';
+  const events = logPath(context, 'events');
+  const essential = { essential: true };
+  const head = resume ? await reader.part('the git HEAD', [], {}, () => headOf(context), essential) : {};
+  const decisions = await reader.part(
+    'decisions',
+    [context.path(FILES.decisionsIndex), logPath(context, 'decisions')],
+    NO_DECISIONS,
+    () => readDecisionSummary(context, context.config.decisions.recent),
+    essential,
+  );
+  const tasks = await reader.part('tasks', [context.path(FILES.backlog)], [] as Task[], () => readBacklog(context, { validate: false }), essential);
+  const handoff = await reader.part('the latest handoff', [events], undefined, () => latestHandoff(context), essential);
+  const runtime = resume ? await reader.part('runtime state', [context.path(FILES.runtime)], undefined, (): RuntimeView => readRuntime(context), essential) : undefined;
   const match = options.focus ? focusMatcher(options.focus) : undefined;
-  const closed = decisions.recent.filter((view) => !isOpen(view) && !isStanding(view) && (!match || match.decision(view)));
-  const runtime = resume ? readRuntime(context) : undefined;
-  if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
   const eventCount = options.full ? 1_000_000 : 10;
-  const events = !resume ? [] : match ? bestMatches(recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event), options.focus!, eventCount) : recentEvents(context, eventCount);
-  return {
+  const recent = !resume
+    ? []
+    : await reader.part('recent events', [events], [] as Rec[], () => {
+        requireList(context, events, LOGS.events.listKey);
+        return match ? bestMatches(recentEvents(context, FOCUS_EVENT_WINDOW).filter(match.event), options.focus!, eventCount) : recentEvents(context, eventCount);
+      });
+  const active = tasks.some((task) => task.status === 'active');
+  const activity = resume && active ? await reader.part('task owners\' activity', [events], new Map<string, string>(), () => agentActivity(context, decisions, runtime)) : undefined;
+  const board = taskBoard(match ? tasks.filter((task) => match.task(task)) : tasks, {
+    limit: options.full ? Infinity : resume ? 10 : BOOT_TASKS,
+    ...(activity ? { activity, staleMinutes: context.config.runtime.heartbeat_stale_minutes } : {}),
+  });
+  if (runtime && match) runtime.fields = Object.fromEntries(Object.entries(runtime.fields).filter(([key, value]) => match.field(key, value)));
+  const snapshot: Snapshot = {
     generatedAt: new Date().toISOString(),
     repo: { name: basename(context.repo?.root ?? context.root), ...head },
     ...(handoff ? { handoff } : {}),
     openDecisions: decisions.open,
     standing: decisions.standing,
     ...(runtime ? { runtime } : {}),
-    nextTasks: readyTasks(tasks)
-      .filter((task) => !match || match.task(task))
-      .slice(0, limit(resume ? 10 : 5)),
-    recentDecisions: resume ? closed : [],
-    recentEvents: events.map(toEventView),
+    inProgress: board.inProgress,
+    blocked: board.blocked,
+    nextTasks: board.ready,
+    recentDecisions: resume ? decisions.recent.filter((view) => !isOpen(view) && !isStanding(view) && (!match || match.decision(view))) : [],
+    recentEvents: recent.map(toEventView),
     warnings: [],
   };
+  return { snapshot, tasks };
+}
+
+/**
+ * The tail reader skips what does not parse, so a log overwritten with garbage would read as an
+ * empty log: its head must at least hold the list key (`events:`), as every form of it does.
+ */
+function requireList(context: StateContext, path: string, key: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const head = Buffer.alloc(4096);
+    const bytes = readSync(fd, head, 0, head.length, 0);
+    if (bytes > 0 && !new RegExp(`^${key}:`, 'm').test(head.subarray(0, bytes).toString('utf8'))) {
+      throw unreadableError(context.display(path), 1, `no \`${key}:\` list at the top of the file`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Branch and HEAD from the files under .git; a HEAD that is not a ref or a commit id is damage. */
+function headOf(context: StateContext): { branch?: string; head?: string } {
+  if (!context.repo) return {};
+  const head = readHead(context.repo);
+  if (head.sha !== undefined && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head.sha)) {
+    throw new Error(`${context.display(context.repo.gitDir)}/HEAD is neither a branch nor a commit id; git cannot work in this repository until it is fixed`);
+  }
+  return { ...(head.branch ? { branch: head.branch } : {}), ...(head.sha ? { head: head.sha } : {}) };
+}
+
+/** The latest time each agent did something this state records: events, decisions, the runtime state. */
+function agentActivity(context: StateContext, decisions: DecisionSummary, runtime: RuntimeView | undefined): Map<string, string> {
+  const activity = new Map<string, string>();
+  const saw = (agent: unknown, at: unknown) => {
+    if (typeof agent !== 'string' || typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return;
+    const known = activity.get(agent);
+    if (!known || Date.parse(at) > Date.parse(known)) activity.set(agent, at);
+  };
+  for (const event of recentEvents(context, ACTIVITY_WINDOW)) saw(event.agent, event.at);
+  for (const view of [...decisions.open, ...decisions.standing, ...decisions.recent]) {
+    saw(view.agent, view.at);
+    if (view.closed) saw(view.closed.agent, view.closed.at);
+  }
+  if (runtime?.updated_by) {
+    saw(runtime.updated_by, runtime.updated_at);
+    saw(runtime.updated_by, runtime.heartbeat_at);
+  }
+  return activity;
 }

@@ -24,8 +24,11 @@ export class Transaction {
   readonly contents = new Map<string, Buffer>();
   /** Files to take out of git in this commit (absolute paths). */
   readonly untracked = new Set<string>();
-  /** Logs found to hold exactly HEAD's bytes before this transaction appended (path -> that blob's name). */
-  readonly matchedHead = new Map<string, string>();
+  /**
+   * Logs found to hold exactly HEAD's bytes (path -> that blob's name, and the bytes), and still
+   * holding them when this transaction appended to them: the commit then needs no reconciling.
+   */
+  readonly matchedHead = new Map<string, { sha: string; bytes: Buffer }>();
   bootAffected = false;
   /** A log was sealed: the commit may run git's auto maintenance (rarely, so it costs little). */
   sealed = false;
@@ -98,6 +101,8 @@ export class Transaction {
       }
     }
     const original = before!;
+    // A git command of the user's may have rewritten the file since it was found equal to HEAD's.
+    if (!this.matchedHead.get(path)?.bytes.equals(original)) this.matchedHead.delete(path);
     this.undo.push(() => writeFileAtomic(path, original));
     if (result.torn) {
       this.context.warn(

@@ -36,6 +36,11 @@ export function prunePending(context: StateContext): string[] {
   return still;
 }
 
+/** State files waiting for a commit: in with-code those HEAD does not hold yet; otherwise those whose commit was deferred. */
+export function pendingChanges(context: StateContext): string[] {
+  return context.commitMode === 'with-code' ? prunePending(context) : readPending(pendingFile(context));
+}
+
 /** What the pending paths would add to the commit being made, on top of the index's files. */
 export function pendingForCommit(context: StateContext, index: FileSet): FileSet {
   const repo = context.repo;

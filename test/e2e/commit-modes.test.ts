@@ -38,6 +38,7 @@ describe('commit modes', () => {
     burst(dir, 'a');
     burst(dir, 'b');
     expect(commitCount(dir) - before).toBe(30);
+    expect(cli(dir, ['resume']).stdout).toMatch(/^Commit mode: each\.$/m);
   });
 
   it('squash: two bursts separated by more than the window add 2 commits, each holding only state paths, every record in HEAD', async () => {
@@ -93,6 +94,8 @@ describe('commit modes', () => {
     const before = commitCount(dir);
     const ids = [...burst(dir, 'a'), ...burst(dir, 'b')];
     expect(commitCount(dir)).toBe(before);
+    expect(cli(dir, ['resume']).stdout).toMatch(/^Commit mode: with-code; 6 state file\(s\) join your next commit\.$/m);
+    expect(cli(dir, ['doctor']).stdout).toMatch(/ok {3}commit mode: with-code: 6 state file\(s\) join your next commit/);
     writeFileSync(join(dir, 'feature.ts'), 'export const feature = 1;\n');
     git(dir, 'add', 'feature.ts');
     git(dir, 'commit', '-qm', 'feature with its state');
@@ -103,6 +106,7 @@ describe('commit modes', () => {
     const head = ['events.yaml', 'decisions.yaml', 'backlog.yaml'].map((name) => git(dir, 'show', `HEAD:.agentstate/${name}`)).join('');
     for (const id of ids) expect(head).toContain(id);
     expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(cli(dir, ['resume']).stdout).toMatch(/^Commit mode: with-code\.$/m);
   });
 
   it('with-code: handoff and agentstate commit record what is pending', () => {

@@ -74,6 +74,24 @@ describe('the plumbing commit path', () => {
     expectIndexInSync(dir);
   });
 
+  it('a state file left unmerged in the index (a conflicted stash pop) defers the commit before HEAD moves', () => {
+    const dir = stateRepo();
+    const blob = git(dir, 'rev-parse', ':.agentstate/events.yaml').trim();
+    const unmerged = [1, 2, 3].map((stage) => `100644 ${blob} ${stage}\t.agentstate/events.yaml\n`).join('');
+    spawnSync('git', ['update-index', '--index-info'], { cwd: dir, input: `0 ${'0'.repeat(40)}\t.agentstate/events.yaml\n${unmerged}` });
+    expect(git(dir, 'ls-files', '-u')).toMatch(/events\.yaml/);
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const run = cli(dir, ['log', 'while unmerged', '-q']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/unresolved conflict/);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'ls-files', '-u')).toMatch(/events\.yaml/);
+    git(dir, 'add', '.agentstate/events.yaml');
+    expect(cli(dir, ['commit']).code).toBe(0);
+    expect(git(dir, 'show', 'HEAD:.agentstate/events.yaml')).toContain(run.stdout.trim());
+    expectIndexInSync(dir);
+  });
+
   it('without a git identity, commits as agentstate <agentstate@localhost> and says so once', () => {
     const home = tempDir();
     const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1', EMAIL: undefined };

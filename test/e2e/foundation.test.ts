@@ -116,7 +116,7 @@ describe('log and events', () => {
     const summaries = (args: string[]) => json<{ events: Array<{ summary: string }> }>(cli(dir, ['events', '--json', ...args])).events.map((e) => e.summary);
     expect(summaries([])).toEqual(['alpha', 'beta', 'gamma']);
     expect(summaries(['--type', 'test'])).toEqual(['alpha', 'gamma']);
-    expect(summaries(['--agent', 'bob'])).toEqual(['beta', 'gamma']);
+    expect(summaries(['--by', 'bob'])).toEqual(['beta', 'gamma']);
     expect(summaries(['--grep', 'BET'])).toEqual(['beta']);
     expect(summaries(['--limit', '2'])).toEqual(['beta', 'gamma']);
     expect(summaries(['--since', '1h'])).toHaveLength(3);
@@ -338,14 +338,14 @@ describe('git recording around the user', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 
-  it('outside a git repository, init and log write the files and warn that nothing was committed', () => {
+  it('outside a git repository, init and log write the files and warn that nothing is versioned', () => {
     const dir = tempDir();
     const init = cli(dir, ['init']);
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stderr).toMatch(/nothing was committed \(not inside a git repository\)/);
+    expect(init.stderr).toMatch(/not versioned: this directory is not inside a git repository/);
     const log = cli(dir, ['log', 'no git here']);
     expect(log.code).toBe(0);
-    expect(log.stderr).toMatch(/nothing was committed/);
+    expect(log.stderr).toMatch(/not versioned/);
     expect(read(dir, EVENTS)).toContain('no git here');
   });
 });

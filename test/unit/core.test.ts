@@ -117,6 +117,8 @@ describe('briefing', () => {
     repo: { name: 'repo', branch: 'main', head: 'abcdef1234' },
     openDecisions: Array.from({ length: open }, (_, i) => ({ id: `d-open${i}`, at: '2026-03-05T11:00:00.000Z', agent: 'a', title: `open ${i}`, why: 'because', standing: false, tags: [], status: 'open' as const })),
     standing: [],
+    inProgress: [],
+    blocked: [],
     nextTasks: [task('t-1', 'P1')],
     recentDecisions: [],
     recentEvents: Array.from({ length: events }, (_, i) => ({ id: `ev-${i}`, at: '2026-03-05T11:00:00.000Z', type: 'note', agent: 'a', summary: `event ${i} `.repeat(5) })),

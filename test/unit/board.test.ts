@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { boardOf } from '../../src/core/board.js';
+import { taskBoard } from '../../src/core/task-board.js';
+import type { Task } from '../../src/core/schemas.js';
+
+const task = (id: string, status: Task['status'], depends_on: string[] = []): Task => ({
+  id,
+  title: id,
+  status,
+  priority: 'P1',
+  version: 1,
+  created: '2026-01-01T00:00:00.000Z',
+  updated: '2026-01-01T00:00:00.000Z',
+  ...(depends_on.length ? { depends_on } : {}),
+});
+
+describe('the board and the briefing read the backlog alike', () => {
+  it.each([
+    ['waits on an unfinished task', [task('t-aaaa', 'open', ['t-bbbb']), task('t-bbbb', 'open')], 't-aaaa', 'blocked'],
+    ['waits on a task that does not exist', [task('t-aaaa', 'open', ['t-zzzz'])], 't-aaaa', 'blocked'],
+    ['waits on a done task', [task('t-aaaa', 'open', ['t-bbbb']), task('t-bbbb', 'done')], 't-aaaa', 'ready'],
+    ['marked blocked', [task('t-aaaa', 'blocked')], 't-aaaa', 'blocked'],
+  ])('%s', (_name, tasks, id, column) => {
+    const board = boardOf(tasks, { doneSince: 0, limit: 10 });
+    const briefing = taskBoard(tasks);
+    const inBoard = board[column as 'ready' | 'blocked'].map((card) => card.id);
+    const inBriefing = (column === 'ready' ? briefing.ready : briefing.blocked).map((item) => item.id);
+    expect(inBoard).toContain(id);
+    expect(inBriefing).toContain(id);
+  });
+});
