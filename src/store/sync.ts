@@ -1,9 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { packageRoot } from '../package-root.js';
+import { join } from 'node:path';
 import { failure, usageError, type AgentstateError } from '../errors.js';
-import { readGitSettings } from '../git/config-file.js';
-import { commitIdentity } from '../git/identity.js';
 import { registerDrivers } from '../git/merge-setup.js';
 import {
   chooseRemote,
@@ -20,6 +16,7 @@ import {
 } from '../git/remote.js';
 import { operationInProgress, readHead, type Repo } from '../git/repo.js';
 import { LOCAL_FILES, ensureLocalDir, localPath } from './local.js';
+import { mergeEnvironment } from './merge-env.js';
 import { withLock } from './lock.js';
 import { uncommittedStatePaths } from './state-files.js';
 import { movements, recordsAt, type FileMovement, type RecordsAt } from './sync-records.js';
@@ -138,7 +135,7 @@ function integrateUnderLock(context: StateContext, repo: Repo, upstream: Upstrea
   refuseBusyWorkTree(repo);
   if (!tip) return { status: 'up-to-date' };
   const message = `agentstate: sync merge ${upstream.remote}/${upstream.remoteBranch}\n\nAgentstate-Command: sync\nAgentstate-Agent: ${context.agent().replace(/\s+/g, ' ')}\n`;
-  const result = integrate(repo, tip, { rebase: options.rebase === true, message, env: { ...fallbackIdentity(repo), PATH: pathWithSelf(context) } });
+  const result = integrate(repo, tip, { rebase: options.rebase === true, message, env: mergeEnvironment(context, repo) });
   if (result.status === 'conflict') {
     throw failure(
       `${options.rebase ? 'rebasing onto' : 'merging'} ${upstream.remote}/${upstream.remoteBranch} conflicts in ${result.paths.join(', ') || 'the work tree'}; undone, nothing was changed`,
@@ -151,29 +148,6 @@ function integrateUnderLock(context: StateContext, repo: Repo, upstream: Upstrea
     throw failure(`git refused to ${options.rebase ? 'rebase' : 'merge'}: ${result.message}`, 'nothing was changed; commit or move your uncommitted changes yourself (sync never stashes them), then sync');
   }
   return result;
-}
-
-/**
- * The merge drivers run `agentstate` as the launcher resolves it (the project's node_modules/.bin,
- * then PATH). For this merge only, this very agentstate comes last on PATH, so the drivers run
- * even where agentstate is not installed on PATH (run through node or npx); an installed one
- * still wins. Nothing is written into git's config.
- */
-function pathWithSelf(context: StateContext): string {
-  const dir = join(ensureLocalDir(context), 'launcher');
-  const shim = join(dir, 'agentstate');
-  const script = `#!/bin/sh\nexec '${process.execPath.replace(/'/g, `'\\''`)}' '${join(packageRoot(), 'bin', 'agentstate.js').replace(/'/g, `'\\''`)}' "$@"\n`;
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(shim) || readFileSync(shim, 'utf8') !== script) writeFileSync(shim, script, { mode: 0o755 });
-  return [process.env.PATH ?? '', dir].filter(Boolean).join(delimiter);
-}
-
-/** Git refuses to merge without an identity; on a bare machine the merge commit gets the one our commits use. */
-function fallbackIdentity(repo: Repo): Record<string, string> | undefined {
-  const identity = commitIdentity(repo, readGitSettings(repo));
-  if (!identity.fallback) return undefined;
-  const [, name = 'agentstate', email = 'agentstate@localhost'] = /^(.*) <(.*)> /.exec(identity.committer) ?? [];
-  return { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
 }
 
 /** The push said yes; ask the remote once more that its branch holds our commit. */

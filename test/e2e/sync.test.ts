@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, json, read, stateRepo } from '../helpers/cli.js';
+import { cli, git, json, read, stateRepo, tempDir } from '../helpers/cli.js';
 import { bareWithClones, expectNoConflictMarkers, idsIn, remoteHead } from '../helpers/clones.js';
 import { pathWithout } from '../helpers/package.js';
 
@@ -83,6 +83,20 @@ describe('agentstate sync', () => {
     expect(remoteHead(origin)).toBe(head(clones.bob));
     expect(idsIn(clones.bob, 'events.yaml').filter((id) => id === a || id === b)).toHaveLength(2);
     expect(git(clones.bob, 'config', '--get', 'merge.agentstate-log.driver')).not.toContain(clones.bob); // no path written into git's config
+  });
+
+  it('merges on a machine where git has no identity (a bare CI machine): the merge commit gets the fallback one', () => {
+    const { origin, clones } = bareWithClones(['alice', 'bob']);
+    ok(clones.alice, ['log', 'alice']);
+    ok(clones.alice, ['sync']);
+    git(clones.bob, 'config', '--unset', 'user.name');
+    git(clones.bob, 'config', '--unset', 'user.email');
+    const bare = { HOME: tempDir('home-'), GIT_CONFIG_NOSYSTEM: '1', EMAIL: undefined, AGENTSTATE_AGENT: 'bob' };
+    expect(cli(clones.bob, ['log', 'bob'], bare).code).toBe(0);
+    const run = cli(clones.bob, ['sync'], bare);
+    expect(run.code, run.stderr).toBe(0);
+    expect(git(clones.bob, 'log', '-1', '--format=%an <%ae> %s')).toBe('agentstate <agentstate@localhost> agentstate: sync merge origin/main\n');
+    expect(remoteHead(origin)).toBe(head(clones.bob));
   });
 
   it('fetches and merges again when the push is rejected because someone pushed meanwhile', () => {
