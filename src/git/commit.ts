@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { faultPoint } from '../fault.js';
-import { gitBoolean, readGitSettings } from './config-file.js';
+import { gitBoolean, readGitSettings, type GitSettings } from './config-file.js';
 import { commitIdentity } from './identity.js';
 import { IndexLock, type IndexUpdate } from './index-file.js';
 import { ObjectStore, parseCommit } from './objects.js';
@@ -90,8 +90,8 @@ function waitForIndex(repo: Repo): IndexLock | 'locked' {
 }
 
 function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): CommitOutcome {
-  const store = new ObjectStore(repo);
   const settings = readGitSettings(repo);
+  const store = new ObjectStore(repo, fsyncs(settings, 'loose-object'));
   const fixed = new Map<string, string>();
   for (let attempt = 0; attempt < 20; attempt++) {
     const head = readHead(repo);
@@ -138,7 +138,7 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
       }
       return { status: 'deferred', reason: `git update-ref failed: ${firstLine(moved.stderr)}` };
     }
-    syncIndex(repo, index, patched, updates, store.hexLength, removed);
+    syncIndex(repo, index, patched, updates, store.hexLength, removed, fsyncs(settings, 'index'));
     if (request.maintenance) git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'maintenance', 'run', '--auto', '--quiet']);
     return {
       status: 'committed',
@@ -168,9 +168,9 @@ function signedCommit(repo: Repo, tree: string, parents: string[], message: stri
 }
 
 /** Point the index entries of the committed paths at their new blobs (git's own update-index where the index needs it). */
-function syncIndex(repo: Repo, index: IndexLock, patched: Buffer | 'unsupported', blobs: IndexUpdate[], hexLength: number, removed: string[]): void {
+function syncIndex(repo: Repo, index: IndexLock, patched: Buffer | 'unsupported', blobs: IndexUpdate[], hexLength: number, removed: string[], durable: boolean): void {
   if (typeof patched !== 'string') {
-    index.install(patched);
+    index.install(patched, durable);
     return;
   }
   index.release();
@@ -180,6 +180,18 @@ function syncIndex(repo: Repo, index: IndexLock, patched: Buffer | 'unsupported'
     if (result.status === 0 || !/index\.lock/.test(result.stderr)) return;
     sleepSync(25);
   }
+}
+
+/**
+ * Whether git is set to fsync loose objects or the index (core.fsyncObjectFiles, or core.fsync
+ * naming them). By default it fsyncs neither, and neither do we: the state file itself is
+ * fsynced and journaled before a command is acknowledged.
+ */
+function fsyncs(settings: GitSettings | null, what: 'loose-object' | 'index'): boolean {
+  if (what === 'loose-object' && gitBoolean(settings?.get('core.fsyncobjectfiles'))) return true;
+  const parts = (settings?.get('core.fsync') ?? '').split(',').map((part) => part.trim());
+  const groups = what === 'index' ? ['all', 'index', 'derived-metadata'] : ['all', 'objects', 'loose-object', 'committed', 'added'];
+  return !parts.includes(`-${what}`) && parts.some((part) => groups.includes(part));
 }
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';

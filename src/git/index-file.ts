@@ -65,10 +65,10 @@ export class IndexLock {
   }
 
   /** Write the new index and put it in place (the rename releases the lock). */
-  install(content: Buffer): void {
+  install(content: Buffer, durable = false): void {
     let at = 0;
     while (at < content.length) at += writeSync(this.fd, content, at, content.length - at);
-    fsyncSync(this.fd);
+    if (durable) fsyncSync(this.fd); // as git: only when core.fsync names the index
     closeSync(this.fd);
     this.fd = -1;
     renameSync(`${this.indexPath}.lock`, this.indexPath);

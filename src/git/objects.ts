@@ -31,7 +31,11 @@ export class ObjectStore {
   readonly hexLength: number;
   private readonly dir: string;
 
-  constructor(readonly repo: Repo) {
+  constructor(
+    readonly repo: Repo,
+    /** fsync each object written (core.fsyncObjectFiles, or core.fsync naming objects). */
+    private readonly fsyncObjects = false,
+  ) {
     this.algorithm = objectFormat(repo);
     this.hexLength = this.algorithm === 'sha1' ? 40 : 64;
     this.dir = join(repo.commonDir, 'objects');
@@ -57,7 +61,8 @@ export class ObjectStore {
     try {
       let at = 0;
       while (at < data.length) at += writeSync(fd, data, at, data.length - at);
-      fsyncSync(fd);
+      // As git by default (core.fsync leaves loose objects out): the state file itself is fsynced and journaled.
+      if (this.fsyncObjects) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

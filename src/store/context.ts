@@ -7,6 +7,7 @@ import { excludedBySparseCheckout, findRepo, type Repo } from '../git/repo.js';
 import { readGitSettings } from '../git/config-file.js';
 import { git } from '../git/run.js';
 import { FILES, STATE_DIR } from './layout.js';
+import { parseSimpleYaml } from '../core/simple-yaml.js';
 import { parseYamlStrict } from './yaml-safe.js';
 
 export interface GlobalOptions {
@@ -144,11 +145,12 @@ export async function loadConfig(path: string): Promise<Config> {
   }
   if (text === DEFAULT_CONFIG_TEXT || text === DEFAULT_CONFIG_TEXT_0_1) return DEFAULT_CONFIG;
   const display = `${STATE_DIR}/${FILES.config}`;
-  const parsed = await parseYamlStrict(text, display);
-  if (parsed.value !== null && (typeof parsed.value !== 'object' || Array.isArray(parsed.value))) {
-    throw unreadableError(display, 1, 'expected a mapping of settings');
+  let value: unknown = parseSimpleYaml(text);
+  if (value === undefined) {
+    value = (await parseYamlStrict(text, display)).value;
+    if (value !== null && (typeof value !== 'object' || Array.isArray(value))) throw unreadableError(display, 1, 'expected a mapping of settings');
   }
-  const merged = mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, parsed.value ?? {});
+  const merged = mergeConfig(DEFAULT_CONFIG as unknown as Record<string, unknown>, value ?? {});
   const problem = configProblem(merged);
   if (problem) throw new AgentstateError(Exit.usage, `${display}: ${problem}`, 'fix the setting in config.yaml');
   return merged as unknown as Config;

@@ -5,8 +5,7 @@ import { ObjectStore } from '../git/objects.js';
 import { readHead } from '../git/repo.js';
 import { git } from '../git/run.js';
 import { headFile } from '../git/tree-edit.js';
-import { writeFileAtomic } from './durable.js';
-import { currentBranch, journalPath, keyOf, readEntries, type Entry } from './journal.js';
+import { currentBranch, keyOf, readEntries, rewriteJournal, type Entry } from './journal.js';
 import { archiveSegments, isCompleteRecordLine } from './logs.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
@@ -81,7 +80,7 @@ export function healFromJournal(tx: Transaction): number {
     }
   }
   if (keep.length !== entries.length) {
-    writeFileAtomic(journalPath(context), keep.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    rewriteJournal(context, keep);
   }
   if (restored) context.warn(`put back ${restored} acknowledged record(s) that a git command had removed from the work tree (from the journal)`);
   return restored;

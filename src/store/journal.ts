@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_FILES, localPath } from './local.js';
 import type { StateContext } from './context.js';
@@ -59,15 +59,31 @@ export function readEntries(context: StateContext): Entry[] {
 
 export const keyOf = (entry: { file: string; id: string; version?: number }) => `${entry.file}\0${entry.id}\0${entry.version ?? ''}`;
 
-function appendLines(context: StateContext, lines: string[]): void {
+/** Append lines; `durable` fsyncs them (a record about to be acknowledged must be). */
+function appendLines(context: StateContext, lines: string[], durable: boolean): void {
   if (lines.length === 0) return;
   const fd = openSync(journalPath(context), 'a', 0o600);
   try {
     writeSync(fd, lines.map((line) => `${line}\n`).join(''));
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Keep only these entries. Not fsynced: forgetting is never urgent (an entry that comes back
+ * after a crash is looked at again and forgotten again), but the rename keeps the file whole.
+ */
+export function rewriteJournal(context: StateContext, entries: Entry[]): void {
+  const path = journalPath(context);
+  if (entries.length === 0) {
+    truncateSync(path, 0);
+    return;
+  }
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), { mode: 0o600 });
+  renameSync(temp, path);
 }
 
 export function currentBranch(context: StateContext): string {
@@ -86,12 +102,14 @@ export function journalRecords(tx: Transaction): void {
   appendLines(
     context,
     tx.records.map((record) => JSON.stringify({ ...record, file: context.display(record.file), branch, at, ...(head ? { head } : {}) })),
+    true,
   );
 }
 
 /** The commit that holds a transaction's records. */
 export function journalCommitted(tx: Transaction, sha: string): void {
   const keys = [...tx.records.map((record) => keyOf({ ...record, file: tx.context.display(record.file) })), ...tx.journalCarried];
-  if (keys.length) appendLines(tx.context, [JSON.stringify({ committed: sha, keys })]);
+  // Not fsynced: lost, the entry is found in HEAD's history by the next command all the same.
+  if (keys.length) appendLines(tx.context, [JSON.stringify({ committed: sha, keys })], false);
 }
 
