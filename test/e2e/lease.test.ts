@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, git, json, read, stateRepo } from '../helpers/cli.js';
-import { bareWithClones } from '../helpers/clones.js';
+import { bareWithClones } from '../helpers/bare-remote.js';
 
 type Task = { id: string; owner?: string; status: string; claimed_at?: string; lease_until?: string; conflicts?: Array<Record<string, string>> };
 

@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, git, json, read, stateRepo, tempDir } from '../helpers/cli.js';
-import { bareWithClones, expectNoConflictMarkers, idsIn, remoteHead } from '../helpers/clones.js';
+import { bareWithClones, expectNoConflictMarkers, idsIn, remoteHead } from '../helpers/bare-remote.js';
 import { pathWithout } from '../helpers/package.js';
 
 interface SyncJson {
