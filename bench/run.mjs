@@ -1,5 +1,5 @@
 // npm run bench: latency against the floor, flat cost as logs grow, large-state resume and
-// check, parallel writers, and a peer (Backlog.md) when it is installed. Prints a table and
+// check, parallel writers, a peer (Backlog.md) when it is installed, and many clones syncing. Prints a table and
 // writes the same figures to bench/results/latest.json. Public tools only: Node's timers and
 // child processes, plus git.
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ function measure(step, runs = RUNS, warm = 2) {
   return stats(Array.from({ length: runs }, (_, i) => step(i)));
 }
 
-const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, freshClone: {}, parallel: {}, peer: {} };
+const results = { machine: machine(), started: new Date().toISOString(), commands: {}, growth: {}, large: {}, freshClone: {}, parallel: {}, peer: {}, sync: {} };
 
 function machine() {
   const git = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -307,6 +307,14 @@ function repoBytes(dir) {
   results.mcp = { tools: JSON.parse(line).result.tools.length, tools_list_bytes: bytes, tools_list_tokens: Math.ceil(bytes / 4), start_to_tools_list: stats(samples) };
 }
 
+// 8. Many machines, one state: a bare remote and 6 clones, each an agent process looping
+//    claim -> log -> decide/outcome -> done -> sync at once, 20 rounds each; then a fresh clone checked.
+{
+  const { syncCluster } = await import('./sync-cluster.mjs');
+  const cluster = await syncCluster({ bin: BIN, clones: QUICK ? 3 : 6, rounds: QUICK ? 5 : 20 });
+  results.sync = { ...cluster.figures, problems: cluster.problems };
+}
+
 results.finished = new Date().toISOString();
 const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
@@ -348,6 +356,12 @@ function print(r) {
   if (r.mcp) {
     lines.push(`mcp: ${r.mcp.tools} tools, tools/list answer ${r.mcp.tools_list_bytes} bytes = ${r.mcp.tools_list_tokens} tokens (bytes/4; target < 2,000); spawn to tools/list ${r.mcp.start_to_tools_list.median} ms median`);
   }
+  const c = r.sync;
+  lines.push(
+    `sync: ${c.clones} clones x ${c.rounds} rounds at once: ${c.ops} ops, ${c.syncs} syncs, ${c.retries} retried pushes, ${c.failed_syncs} failed syncs, ` +
+      `${c.contested_tasks} tasks claimed twice, ${c.lost_claims} lost claims recorded, ${c.lost_claims_told} told; ${c.acknowledged} records acknowledged, ` +
+      `${c.problems.length ? `PROBLEMS: ${c.problems.join('; ')}` : 'all present once, no marker, check clean'}; ${c.loop_seconds} s (${c.commits} commits)`,
+  );
   lines.push('');
   lines.push(`written to bench/results/latest.json`);
   console.log(lines.join('\n'));

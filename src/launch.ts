@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -13,7 +14,7 @@ import { Script } from 'node:vm';
 export function launch(argv: string[]): void {
   const file = join(dirname(fileURLToPath(import.meta.url)), 'agentstate.cjs');
   const source = readFileSync(file, 'utf8');
-  const cacheFile = cachePath(argv, source.length);
+  const cacheFile = cachePath(argv, source);
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {
@@ -31,14 +32,19 @@ export function launch(argv: string[]): void {
   void module.exports.main(argv);
 }
 
-/** One cache per command (each compiles different code), named by the bundle's size as a version. */
-function cachePath(argv: string[], size: number): string | undefined {
+/**
+ * One cache per command (each compiles different code), named by the bundle's size and a hash of
+ * it: V8 checks only the source's length before using cached code, so two builds of one size (a
+ * one-digit change) would run each other's code. The hash costs about 1 ms.
+ */
+function cachePath(argv: string[], source: string): string | undefined {
   if (process.env.AGENTSTATE_NO_CACHE) return undefined;
   const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : safeHome());
   if (!base) return undefined;
   const args = argv.slice(2);
   const command = args.find((arg, i) => /^[a-z][a-z-]{0,20}$/.test(arg) && args[i - 1] !== '--dir' && args[i - 1] !== '--agent') ?? 'none';
-  return join(base, 'agentstate', `${process.version}-${size}-${command}.v8cache`);
+  const build = `${source.length}.${createHash('sha1').update(source).digest('hex').slice(0, 12)}`;
+  return join(base, 'agentstate', `${process.version}-${build}-${command}.v8cache`);
 }
 
 function safeHome(): string | undefined {

@@ -1,5 +1,6 @@
 import type { CommandOutput, CommandRun } from '../command.js';
-import { byPriority, findCycle, readyTasks } from '../core/backlog.js';
+import { byPriority, findCycle } from '../core/backlog.js';
+import { claimableTasks } from '../core/lease.js';
 import { claimTask, holds, releaseTask } from '../core/claims.js';
 import { onceTask } from '../core/once.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
@@ -8,6 +9,7 @@ import { blockersOf } from '../core/task-board.js';
 import { cellText, visible } from '../core/text.js';
 import { conflictError, notFoundError, usageError } from '../errors.js';
 import { readBacklog, writeBacklog } from '../store/backlog-file.js';
+import { untoldLosses } from '../store/lease.js';
 import { openContext, type StateContext } from '../store/context.js';
 import { mutate } from '../store/mutate.js';
 import type { Transaction } from '../store/transaction.js';
@@ -95,8 +97,11 @@ function save(tx: Transaction, tasks: Task[], changed: Task, summary: string): v
   tx.describe(summary, changed.id);
 }
 
-function claimed(context: StateContext, task: Task): Task {
-  return validated(context, taskSchema, claimTask(task, context.agent(), nowIso()));
+/** The task claimed as a lease (backlog.lease_minutes); taking over an expired lease says whose it was. */
+function claimed(context: StateContext, task: Task): { task: Task; notes: string[] } {
+  const claim = claimTask(task, context.agent(), nowIso(), context.config.backlog.lease_minutes);
+  const notes = claim.tookOverFrom ? [`took over ${task.id} from ${claim.tookOverFrom.agent}, whose lease expired at ${claim.tookOverFrom.lease_until}`] : [];
+  return { task: validated(context, taskSchema, claim.task), notes };
 }
 
 export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) => {
@@ -150,11 +155,13 @@ export const list: CommandRun<TaskOptions> = async ({ options, globals }) => {
 export const show: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const context = await openContext(globals);
   const task = resolveTask(await readBacklog(context), args[0] ?? '');
-  return taskOutput(context, task, {}, () =>
+  const lost = untoldLosses(context, [task]).map((loss) => loss.message); // this agent lost the task: say so
+  const output = taskOutput(context, task, { lost }, () =>
     Object.entries(task)
       .map(([key, value]) => `${key}: ${typeof value === 'string' ? visible(value) : JSON.stringify(value)}`)
       .join('\n'),
   );
+  return { ...output, warnings: [...lost, ...context.warnings] };
 };
 
 export const update: CommandRun<TaskOptions> = async ({ args, options, globals }) => {
@@ -206,31 +213,31 @@ export const claim: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
     const task = resolveTask(tasks, args[0] ?? '');
-    if (holds(task, context.agent())) return task;
+    if (holds(task, context.agent())) return { task, notes: [] };
     const changed = claimed(context, task);
-    save(tx, tasks, changed, `${changed.id} claimed by ${changed.owner}: ${changed.title}`);
+    save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
     return changed;
   });
-  return taskOutput(context, result, { commit });
+  return { ...taskOutput(context, result.task, { commit }), notes: result.notes };
 };
 
 /** The best ready task; with --claim, picked and claimed under one lock so two agents never get the same one. */
 export const next: CommandRun<TaskOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   if (!options.claim) {
-    const [task] = readyTasks(await readBacklog(context));
+    const [task] = claimableTasks(await readBacklog(context), Date.now());
     return taskOutput(context, task, {}, (style) => (task ? taskRows([task], style) : 'no task is ready'));
   }
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
-    const [task] = readyTasks(tasks);
+    const [task] = claimableTasks(tasks, Date.now());
     // Exit 3, so that a script can tell "nothing to do" from a claim.
     if (!task) throw notFoundError('no task is ready to claim', 'nothing was written; `agentstate backlog list` shows what is in progress and what blocks the rest');
     const changed = claimed(context, task);
-    save(tx, tasks, changed, `${changed.id} claimed by ${changed.owner}: ${changed.title}`);
+    save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
     return changed;
   });
-  return taskOutput(context, result, { commit });
+  return { ...taskOutput(context, result.task, { commit }), notes: result.notes };
 };
 
 /** Give a claimed task back; another agent's claim only with --force (resume shows it as stale). */

@@ -9,7 +9,6 @@ import { finishAdvice, mergingOperation } from '../git/merge-state.js';
 import { openContext } from '../store/context.js';
 import { bootBlockDamage } from '../store/boot-file.js';
 import { createMissing } from '../store/init-state.js';
-import { FILES } from '../store/layout.js';
 import { LOCAL_FILES, localPath } from '../store/local.js';
 import { readDecisionViews, writeDecisionIndex } from '../store/decisions-file.js';
 import { describeHolder, readHolder } from '../store/lock.js';
@@ -19,6 +18,7 @@ import { historyReport } from '../store/history-check.js';
 import { mutate } from '../store/mutate.js';
 import { pendingChanges } from '../store/with-code.js';
 import { staleLock } from '../store/warnings.js';
+import { minimumWriter, SCHEMA_FILES, skewFindings } from '../store/skew.js';
 
 export interface DoctorOptions {
   repair?: boolean;
@@ -48,7 +48,17 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const damaged = files.filter((file) => file.problem);
   add('state files', damaged.length === 0, damaged.length ? damaged.map((f) => `${context.display(f.path)}${f.line ? `:${f.line}` : ''}: ${f.problem}`).join('; ') : `${files.length} readable`);
   const old = present ? olderSchemas(context.stateDir) : [];
-  add('schema versions', old.length === 0, old.length ? `older schema in ${old.join(', ')}; run \`agentstate migrate\`` : `all at schema ${SCHEMA_VERSION}`);
+  const newer = present ? skewFindings(context) : [];
+  const minWriter = minimumWriter(context);
+  add(
+    'schema versions',
+    old.length === 0 && newer.length === 0,
+    newer.length
+      ? `version skew: ${newer.join('; ')}; this agentstate reads that state but will not write it: upgrade agentstate to >= ${minWriter ?? 'a version that knows the newer schema'}`
+      : old.length
+        ? `older schema in ${old.join(', ')}; run \`agentstate migrate\``
+        : `all at schema ${SCHEMA_VERSION}`,
+  );
   const holder = readHolder(localPath(context, LOCAL_FILES.lock));
   const stale = staleLock(context);
   add('locks', !stale, stale ?? (holder ? `held by ${describeHolder(holder)}` : 'none held'));
@@ -151,7 +161,7 @@ function freeBytes(dir: string): number | undefined {
 /** State files that declare a schema older than this version (or none). */
 function olderSchemas(stateDir: string): string[] {
   const older: string[] = [];
-  for (const name of [FILES.config, FILES.events, FILES.decisions, FILES.backlog, FILES.runtime, FILES.learnings]) {
+  for (const name of SCHEMA_FILES) {
     const path = join(stateDir, name);
     if (!existsSync(path)) continue;
     const text = readFileSync(path, 'utf8').slice(0, 4096);

@@ -5,6 +5,7 @@ import { openContext } from '../store/context.js';
 import { uncommittedStatePaths } from '../store/state-files.js';
 import { migrateFiles } from '../store/migrate.js';
 import { mutate } from '../store/mutate.js';
+import { refuseAnySkew } from '../store/skew.js';
 
 /**
  * `agentstate migrate`: upgrade state files to the current schema, after a commit of the old
@@ -12,6 +13,7 @@ import { mutate } from '../store/mutate.js';
  */
 export const run: CommandRun = async ({ globals }) => {
   const context = await openContext(globals);
+  refuseAnySkew(context);
   const before = await mutate(context, 'migrate', (tx) => {
     for (const path of uncommittedStatePaths(context)) tx.include(join(context.repo!.root, path));
     tx.describe('record the old state before migrating');

@@ -283,7 +283,7 @@ export function registerCommands(program: Command, action: Action): void {
   examples(
     backlog
       .command('claim')
-      .description('atomically take a task (status active, owner = you); exit 4 if another agent holds it')
+      .description('atomically take a task as a lease (status active, owner = you, lease_until = now + backlog.lease_minutes); exit 4 if another agent holds a live lease')
       .argument('<id>', 'task id or unique prefix')
       .action(action(task('claim'))),
     ['agentstate backlog claim t-3k9f --agent worker-2'],
@@ -304,6 +304,16 @@ export function registerCommands(program: Command, action: Action): void {
       .option('--claim', 'take it in the same step (two agents never get the same task)')
       .action(action(task('next'))),
     ['agentstate backlog next', 'agentstate backlog next --claim --agent worker-1 --json'],
+  );
+
+  examples(
+    program
+      .command('sync')
+      .description('share the state through a git remote: fetch, merge (state files merge without conflicts), push; retried when someone pushed meanwhile')
+      .option('--remote <name>', "the remote (default: the branch's upstream remote, else origin, else the only one)")
+      .option('--rebase', 'rebase local commits onto the remote instead of merging')
+      .action(action(() => import('./sync.js'))),
+    ['agentstate sync', 'agentstate sync --remote upstream --rebase', 'agentstate sync --json   # records in and out per file, the resulting HEAD', 'AGENTSTATE_SYNC=1 agentstate log "deployed"   # sync after the write'],
   );
 
   examples(
@@ -366,8 +376,11 @@ export function registerCommands(program: Command, action: Action): void {
   );
 
   examples(
-    program.command('heartbeat').description('mark the runtime state as alive now').action(action(() => import('./heartbeat.js'))),
-    ['agentstate heartbeat'],
+    program
+      .command('heartbeat')
+      .description('mark the runtime state as alive now and renew your leases; exit 4 when you lost a claim to another clone')
+      .action(action(() => import('./heartbeat.js'))),
+    ['agentstate heartbeat', 'agentstate heartbeat --agent worker-1 || echo "stop: a task of mine went to another agent"'],
   );
 
   examples(

@@ -6,6 +6,7 @@ import { usageError } from '../errors.js';
 import { bootPath, bootStatus } from '../store/boot-file.js';
 import { attachChecks } from '../store/expectations.js';
 import { deadlineOf, GuardedReader, openBriefingContext } from '../store/guarded-read.js';
+import { untoldLosses } from '../store/lease.js';
 import { readBriefing } from '../store/snapshot.js';
 import { commitsSinceHandoff, verifyState, type Warning } from '../store/warnings.js';
 import { pendingChanges } from '../store/with-code.js';
@@ -51,7 +52,8 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   }
   const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length }));
   if (recording) snapshot.recording = recording;
-  const warnings: Warning[] = [...reader.warnings, ...context.warnings.map((message) => ({ message, gates: true })), ...checks];
+  const losses = untoldLosses(context, tasks).map((loss) => ({ message: loss.message, gates: true })); // a claim this agent lost comes first
+  const warnings: Warning[] = [...losses, ...reader.warnings, ...context.warnings.map((message) => ({ message, gates: true })), ...checks];
   snapshot.warnings = warnings.map((warning) => warning.message);
   if (reader.missing.length || reader.timedOut) {
     snapshot.incomplete = { missing: reader.missing, ...(reader.timedOut ? { timedOutAfterMs: timeout ?? context.config.resume.timeout_ms } : {}) };

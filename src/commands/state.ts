@@ -98,14 +98,3 @@ export const unset: CommandRun<StateOptions> = async ({ args, options, globals }
   });
   return { data: { version: result.version, fields: result.fields, commit, warnings: context.warnings }, warnings: context.warnings, quiet: String(result.version), human: () => `runtime state version ${result.version}` };
 };
-
-/** `agentstate heartbeat`: mark the runtime state as alive now. */
-export const beat: CommandRun = async ({ globals }) => {
-  const context = await openContext(globals);
-  const { result, commit } = await mutate(context, 'heartbeat', (tx) => {
-    const current = readRuntime(context);
-    tx.describe('alive');
-    return writeNext(tx, current, undefined, current.fields, { heartbeat_at: nowIso() });
-  });
-  return { data: { version: result.version, heartbeat_at: result.heartbeat_at, commit, warnings: context.warnings }, warnings: context.warnings, quiet: String(result.heartbeat_at), human: () => `heartbeat ${result.heartbeat_at}` };
-};

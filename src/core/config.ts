@@ -1,6 +1,10 @@
+import { isVersion } from './skew.js';
+
 /** Settings in .agentstate/config.yaml, with their defaults. */
 export interface Config {
   schema: number;
+  /** The oldest agentstate that may write this state (recorded by `migrate`); older ones refuse to write. */
+  min_writer?: string;
   git: { commit: boolean | CommitMode; squash_window: string | number; sign: 'auto' | 'never' | 'always' };
   lock: { timeout_ms: number; stale_ms: number };
   limits: { field_bytes: number; attach_bytes: number };
@@ -8,6 +12,8 @@ export interface Config {
   boot: { budget: number };
   decisions: { recent: number };
   runtime: { heartbeat_stale_minutes: number; types: Record<string, string> };
+  backlog: { lease_minutes: number };
+  sync: { after_write: boolean; tries: number };
   resume: { timeout_ms: number };
 }
 
@@ -20,6 +26,8 @@ export const DEFAULT_CONFIG: Config = {
   boot: { budget: 1500 },
   decisions: { recent: 10 },
   runtime: { heartbeat_stale_minutes: 60, types: {} },
+  backlog: { lease_minutes: 60 },
+  sync: { after_write: false, tries: 10 },
   resume: { timeout_ms: 2000 },
 };
 
@@ -50,6 +58,11 @@ decisions:
 runtime:
   heartbeat_stale_minutes: 60   # resume warns when the heartbeat is older
   types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
+backlog:
+  lease_minutes: 60     # a claim is a lease: renewed by heartbeat and by the owner's writes; expired, the task is claimable again
+sync:
+  after_write: false    # true (or env AGENTSTATE_SYNC=1): every write command runs \`agentstate sync\` after its commit
+  tries: 10             # pushes sync tries when the remote keeps moving (with jittered back-off) before it gives up
 resume:
   timeout_ms: 2000      # resume and boot stop reading here and print what they have
 `;
@@ -115,8 +128,12 @@ export function configProblem(config: Plain): string | undefined {
     ['decisions.recent', isCount, 'a whole number'],
     ['runtime.heartbeat_stale_minutes', isCount, 'a whole number of minutes'],
     ['runtime.types', isPlain, 'a map of field name to type'],
+    ['backlog.lease_minutes', (v) => isCount(v) && (v as number) > 0, 'a whole number of minutes, at least 1'],
+    ['sync.after_write', (v) => typeof v === 'boolean', 'true or false'],
+    ['sync.tries', (v) => isCount(v) && (v as number) > 0, 'a whole number, at least 1'],
     ['resume.timeout_ms', isCount, 'a whole number of milliseconds'],
   ];
+  if (config.min_writer !== undefined && !isVersion(config.min_writer)) return 'min_writer: must be a version such as "0.3.0" (quoted)';
   for (const [path, ok, what] of checks) {
     const value = path.split('.').reduce<unknown>((node, key) => (isPlain(node) ? node[key] : undefined), config);
     if (!ok(value)) return `${path}: must be ${what}`;

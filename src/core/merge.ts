@@ -1,4 +1,5 @@
 import { markTaskDuplicates } from './once.js';
+import { mergeClaim } from './lease.js';
 import type { Task } from './schemas.js';
 
 /**
@@ -118,8 +119,13 @@ function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
   const oursLater = ours.updated >= theirs.updated;
   const result: Fields = {};
   const lost: string[] = [];
+  const claim = mergeClaim(base, ours, theirs); // owner and lease: the earliest claim wins, the loser is recorded
   for (const key of new Set([...Object.keys(mine), ...Object.keys(other)])) {
     if (BOOKKEEPING.has(key)) continue;
+    if (claim.decided.has(key)) {
+      if (claim.fields[key] !== undefined) result[key] = claim.fields[key];
+      continue;
+    }
     const [o, a, b] = [original[key], mine[key], other[key]];
     let value: unknown;
     if (SETS.has(key) && !same(a, b)) value = mergeSet(o, a, b);
@@ -134,6 +140,7 @@ function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
     }
     if (value !== undefined) result[key] = value;
   }
+  for (const [key, value] of Object.entries(claim.fields)) if (!(key in result)) result[key] = value;
   if (lost.length) {
     const note = `[merge ${oursLater ? theirs.updated : ours.updated}] ${lost.join('; ')}`;
     result.notes = typeof result.notes === 'string' && result.notes ? `${result.notes}\n${note}` : note;

@@ -107,6 +107,12 @@ export type LearningRecord = z.infer<typeof learningRecordSchema>;
 export const TASK_STATUSES = ['open', 'active', 'blocked', 'done', 'dropped'] as const;
 export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 
+/** A claim that lost (core/lease.ts): the agent, when it had claimed, to whom, and why. */
+export const claimConflictSchema = z
+  .object({ agent: z.string(), claimed_at: z.string().optional(), lost_to: z.string(), reason: z.string(), status: z.string().optional() })
+  .passthrough();
+export type ClaimConflict = z.infer<typeof claimConflictSchema>;
+
 export const taskSchema = z
   .object({
     id: idOf('t'),
@@ -117,6 +123,9 @@ export const taskSchema = z
     tags: z.array(word).optional(),
     depends_on: z.array(idOf('t')).optional(),
     owner: z.string().optional(),
+    claimed_at: isoTime.optional(),
+    lease_until: isoTime.optional(),
+    conflicts: z.array(claimConflictSchema).optional(),
     version: z.number().int().positive(),
     created: isoTime,
     updated: isoTime,

@@ -4,8 +4,9 @@ import { configProblem, DEFAULT_CONFIG, mergeConfig, type Config } from '../core
 import { projectDecisions } from '../core/decisions.js';
 import { overLimit, secretIn, walkStrings } from '../core/guards.js';
 import { duplicateKey } from '../core/line-format.js';
-import { catchSchema, decisionRecordSchema, eventSchema, learningRecordSchema, runtimeSchema, taskSchema } from '../core/schemas.js';
+import { catchSchema, decisionRecordSchema, eventSchema, learningRecordSchema, runtimeSchema, taskSchema, type Task } from '../core/schemas.js';
 import { anyCycle } from '../core/backlog.js';
+import { liveOwnerClashes } from '../core/lease.js';
 import { lostRecords, recordId } from '../core/append-only.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
 import { AgentstateError } from '../errors.js';
@@ -306,6 +307,9 @@ async function checkBacklog(text: string | undefined, file: string, config: Conf
     for (const dep of (value.depends_on as string[] | undefined) ?? []) {
       if (!ids.has(dep)) findings.push({ file, line, message: `${String(value.id)} depends on unknown task ${dep}` });
     }
+  }
+  for (const clash of liveOwnerClashes(tasks.map((task) => task.value) as unknown as Task[], Date.now())) {
+    findings.push({ file, line: ids.get(clash.id), message: `${clash.id} has two live owners (${clash.owners.join(', ')}): a merge without agentstate's driver; keep one claim (\`agentstate hooks install\`, then merge again)` });
   }
   const cycle = anyCycle(tasks.map((task) => task.value) as unknown as Parameters<typeof anyCycle>[0]);
   if (cycle) {

@@ -1,10 +1,11 @@
 import type { RuntimeClock } from '../core/merge-runtime.js';
 import { mergeLogSides, mergeRuntime, mergeTasks, type DamagedLine, type LogLine, type LogSide, type RuntimeDocument } from '../core/merge.js';
 import { upgradeRuntime } from '../core/migrations.js';
-import { parseRecordLine, recordLine } from '../core/line-format.js';
-import { taskSchema, type Task } from '../core/schemas.js';
+import { fileHeader, parseRecordLine, recordLine } from '../core/line-format.js';
+import { SCHEMA_VERSION, taskSchema, type Task } from '../core/schemas.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
-import { backlogHeader } from './backlog-file.js';
+import { BACKLOG_COMMENT, backlogHeader } from './backlog-file.js';
+import { declaredSchema } from '../core/skew.js';
 import { parseRecordText } from './record-file.js';
 import { runtimeText } from './runtime-file.js';
 
@@ -57,11 +58,16 @@ async function splitLog(text: string, kind: LogKind, listKey: string): Promise<S
   };
 }
 
+/** A merge never writes a schema number lower than either side's (an older agentstate merging newer state). */
+function newerHeader(ours: string, theirs: string): string {
+  return (declaredSchema(theirs, 'yaml') ?? 0) > (declaredSchema(ours, 'yaml') ?? 0) ? theirs : ours;
+}
+
 /** Throws UnmergeableLine when a damaged line would be lost: the driver then leaves git's conflict. */
 export async function mergeLogText(base: string, ours: string, theirs: string, kind: LogKind, listKey = 'events'): Promise<string> {
   const [o, a, b] = await Promise.all([base, ours, theirs].map((text) => splitLog(text, kind, listKey)));
   const merged = mergeLogSides(o!, a!, b!);
-  return a!.header + merged.map((line) => `${line.text}\n`).join('');
+  return newerHeader(a!.header, b!.header) + merged.map((line) => `${line.text}\n`).join('');
 }
 
 async function tasksOf(text: string): Promise<Task[]> {
@@ -72,7 +78,9 @@ async function tasksOf(text: string): Promise<Task[]> {
 
 export async function mergeBacklogText(base: string, ours: string, theirs: string): Promise<string> {
   const [o, a, b] = await Promise.all([base, ours, theirs].map(tasksOf));
-  return backlogHeader() + mergeTasks(o!, a!, b!).map((task) => recordLine(task)).join('');
+  const schema = Math.max(SCHEMA_VERSION, declaredSchema(ours, 'yaml') ?? 0, declaredSchema(theirs, 'yaml') ?? 0);
+  const header = schema > SCHEMA_VERSION ? fileHeader(BACKLOG_COMMENT, schema, 'items') : backlogHeader();
+  return header + mergeTasks(o!, a!, b!).map((task) => recordLine(task)).join('');
 }
 
 const runtimeOf = (text: string): RuntimeDocument | undefined =>
@@ -81,5 +89,6 @@ const runtimeOf = (text: string): RuntimeDocument | undefined =>
 export function mergeRuntimeText(base: string, ours: string, theirs: string, clock?: RuntimeClock): string {
   const [o, a, b] = [runtimeOf(base), runtimeOf(ours), runtimeOf(theirs)];
   if (!a || !b) return ours || theirs;
-  return runtimeText(mergeRuntime(o, a, b, clock) as never);
+  const merged = mergeRuntime(o, a, b, clock);
+  return runtimeText({ ...merged, schema: Math.max(a.schema, b.schema) } as never);
 }

@@ -4,6 +4,7 @@ import { fileHeader, recordLine } from '../core/line-format.js';
 import { LATEST, upgradeEvent, upgradeRuntime } from '../core/migrations.js';
 import { decisionRecordSchema, eventSchema, learningRecordSchema, runtimeSchema, SCHEMA_VERSION, taskSchema } from '../core/schemas.js';
 import { unreadableError } from '../errors.js';
+import { packageVersion } from '../package-root.js';
 import { BACKLOG_COMMENT } from './backlog-file.js';
 import { FILES, LOGS } from './layout.js';
 import { readRecordFile } from './record-file.js';
@@ -47,18 +48,29 @@ export async function migrateFiles(tx: Transaction): Promise<string[]> {
     if (!(typeof document.schema === 'number' && document.schema >= SCHEMA_VERSION)) {
       const parsed = runtimeSchema.safeParse(upgradeRuntime(document));
       if (!parsed.success) throw unreadableError(context.display(runtimePath), undefined, 'cannot migrate: not a runtime state document');
-      writes.push([runtimePath, runtimeText(parsed.data)]);
+      writes.push([runtimePath, runtimeText({ ...parsed.data, schema: SCHEMA_VERSION })]);
     }
   }
   const configPath = context.path(FILES.config);
   if (existsSync(configPath)) {
-    // config.yaml is the user's: only its schema line changes, comments and order stay.
     const text = readFileSync(configPath, 'utf8');
     const declared = /^schema:\s*(\d+)\s*$/m.exec(text);
-    if (!declared || Number(declared[1]) < SCHEMA_VERSION) {
-      writes.push([configPath, declared ? text.replace(declared[0], `schema: ${SCHEMA_VERSION}`) : `schema: ${SCHEMA_VERSION}\n${text}`]);
-    }
+    if (!declared || Number(declared[1]) < SCHEMA_VERSION || writes.length) writes.push([configPath, withMinimumWriter(text, declared)]);
   }
   for (const [path, content] of writes) tx.replace(path, content);
   return writes.map(([path]) => context.display(path));
+}
+
+/**
+ * config.yaml is the user's: only its schema line changes (comments and order stay), and
+ * `min_writer` records this version as the oldest agentstate that may write the migrated state,
+ * so an older clone refuses to write it instead of downgrading it.
+ */
+function withMinimumWriter(text: string, declared: RegExpExecArray | null): string {
+  const schemaLine = `schema: ${SCHEMA_VERSION}`;
+  const writerLine = `min_writer: "${packageVersion()}"   # the oldest agentstate that may write this state (set by \`agentstate migrate\`)`;
+  const withSchema = declared ? text.replace(declared[0], schemaLine) : `${schemaLine}\n${text}`;
+  const existing = /^min_writer:.*$/m.exec(withSchema);
+  if (existing) return withSchema.replace(existing[0], writerLine);
+  return withSchema.replace(schemaLine, `${schemaLine}\n${writerLine}`);
 }

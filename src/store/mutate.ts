@@ -9,7 +9,10 @@ import { journalRecords } from './journal.js';
 import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';
 import { withLock } from './lock.js';
 import { refuseSymlinkedStateDir, restoreMissing } from './prepare.js';
+import { refuseNewerSchema } from './skew.js';
+import { renewLeases } from './lease.js';
 import { readPending, Transaction, writePending } from './transaction.js';
+import { syncAfterWrite } from './sync-after-write.js';
 import type { StateContext } from './context.js';
 
 export interface Recorded<T> {
@@ -24,7 +27,8 @@ export interface Recorded<T> {
  *   `fn`    — the command's writes (fenced, guarded, undoable);
  *   the AGENTS.md block, when `fn` changed something it shows;
  *   journal — the new records, fsynced, before anything is acknowledged;
- *   commit  — in the commit mode in force.
+ *   commit  — in the commit mode in force;
+ *   sync    — after the lock is released, only with AGENTSTATE_SYNC=1 or sync.after_write.
  * Any failure before the commit rolls every write back: the files are as they were.
  */
 export async function mutate<T>(context: StateContext, command: string, fn: (tx: Transaction) => Promise<T> | T): Promise<Recorded<T>> {
@@ -37,12 +41,15 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
     command: `agentstate ${command}`,
     onWait: (holder: string) => context.notify(`waiting for the state lock, held by ${holder}`),
   };
-  return withLock(localPath(context, LOCAL_FILES.lock), options, async (lock) => {
+  const recorded = await withLock(localPath(context, LOCAL_FILES.lock), options, async (lock): Promise<Recorded<T>> => {
     faultPoint('after-lock');
     const pendingBefore = readPending(pendingFile(context));
     const tx: Transaction = new Transaction(context, {
       fence: () => lock.assertHeld(),
-      intend: (path) => notePending(context, path),
+      intend: (path) => {
+        refuseNewerSchema(context, path); // an older agentstate never writes a newer file
+        notePending(context, path);
+      },
       beforeAppend: (path) => healFromHead(tx, path),
     });
     let result: T;
@@ -51,6 +58,7 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
       healFromJournal(tx);
       await refreshDerivedIfStale(tx); // derived files a git merge or rebase left stale (store/derived.ts)
       result = await fn(tx);
+      await renewLeases(tx); // a write of an agent renews its leases (once half of one has run out)
       if (tx.bootAffected) await refreshBootSafely(tx);
       lock.assertHeld();
       journalRecords(tx);
@@ -63,6 +71,9 @@ export async function mutate<T>(context: StateContext, command: string, fn: (tx:
     recordDerivedStamp(tx);
     return { result, commit };
   });
+  // After the lock is released: AGENTSTATE_SYNC=1 / sync.after_write shares the commit (a failure is a warning).
+  await syncAfterWrite(context, command, recorded.commit);
+  return recorded;
 }
 
 /** The record the command came for is written; a damaged file elsewhere must not undo that. */

@@ -33,10 +33,12 @@ describe('board', () => {
     ok(dir, ['backlog', 'claim', ids.login, '--agent', 'worker-1']);
     ok(dir, ['backlog', 'update', ids.release, '--status', 'blocked', '--notes', 'waiting for the legal review']);
     ok(dir, ['backlog', 'update', ids.old, '--status', 'done']);
-    // A lease (claims are leases from version 0.2 on): shown when a task has one.
+    // The claim's lease (backlog.lease_minutes, 60), set to 25 minutes from now as if time had passed.
     const lease = new Date(Date.now() + 25 * 60_000).toISOString();
     const backlog = join(dir, '.agentstate/backlog.yaml');
-    writeFileSync(backlog, read(dir, '.agentstate/backlog.yaml').replace(`"owner":"worker-1"`, `"owner":"worker-1","lease_until":"${lease}"`));
+    const text = read(dir, '.agentstate/backlog.yaml');
+    expect(text).toMatch(/"owner":"worker-1","claimed_at":"[^"]+","lease_until":"/);
+    writeFileSync(backlog, text.replace(/"lease_until":"[^"]+"/, `"lease_until":"${lease}"`));
   });
 
   it('puts each task in its column: ready, in progress with owner and lease, blocked with its blockers, done recently', () => {

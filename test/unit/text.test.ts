@@ -62,14 +62,16 @@ describe('task board and claims', () => {
   });
 
   it('claim and release: one owner, release by the owner or with force', () => {
-    const claimed = claimTask(task('t-a'), 'w1', '2026-01-02T00:00:00Z');
-    expect(claimed).toMatchObject({ status: 'active', owner: 'w1', claimed_at: '2026-01-02T00:00:00Z', version: 2 });
-    expect(() => claimTask(claimed, 'w2', 'now')).toThrow(/held by w1/);
+    const { task: claimed } = claimTask(task('t-a'), 'w1', '2026-01-02T00:00:00Z', 60);
+    expect(claimed).toMatchObject({ status: 'active', owner: 'w1', claimed_at: '2026-01-02T00:00:00.000Z', lease_until: '2026-01-02T01:00:00.000Z', version: 2 });
+    expect(() => claimTask(claimed, 'w2', '2026-01-02T00:59:00Z', 60)).toThrow(/held by w1 \(its lease runs until 2026-01-02T01:00:00.000Z\)/);
+    expect(claimTask(claimed, 'w2', '2026-01-02T01:00:00Z', 60).tookOverFrom).toEqual({ agent: 'w1', lease_until: '2026-01-02T01:00:00.000Z' });
     expect(() => releaseTask(claimed, 'w2', 'now')).toThrow(/held by w1/);
     const released = releaseTask(claimed, 'w2', '2026-01-03T00:00:00Z', true);
     expect(released).toMatchObject({ status: 'open', version: 3 });
     expect(released).not.toHaveProperty('owner');
     expect(released).not.toHaveProperty('claimed_at');
+    expect(released).not.toHaveProperty('lease_until');
     expect(() => releaseTask(released, 'w1', 'now')).toThrow(/not claimed/);
   });
 });

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { lostBy, lostMessage, renewed } from '../core/lease.js';
+import { parseRecordLine, toLineJson } from '../core/line-format.js';
+import { SCHEMA_VERSION, type Task } from '../core/schemas.js';
+import { declaredSchema } from '../core/skew.js';
+import { AgentstateError } from '../errors.js';
+import { readBacklog, writeBacklog } from './backlog-file.js';
+import { FILES } from './layout.js';
+import { ensureLocalDir, localPath } from './local.js';
+import type { StateContext } from './context.js';
+import type { Transaction } from './transaction.js';
+
+/**
+ * Leases in the store: renewing the acting agent's leases as part of its writes, and telling an
+ * agent that it lost a claim. Which losses this clone has already reported with exit 4 is kept
+ * under the git dir (never from git), so a script is stopped once per lost task, not forever.
+ */
+const TOLD_FILE = 'lost-claims-told';
+
+/**
+ * Renew the acting agent's leases in this transaction: always (heartbeat), or when less than half
+ * of a lease is left (any other write of the agent). Best effort: a backlog it cannot read or may
+ * not write (a newer schema) is left alone; the write the command came for goes on. Cheap when
+ * the agent holds nothing: one look for its name in the file's bytes.
+ */
+export async function renewLeases(tx: Transaction, { force = false } = {}): Promise<string[]> {
+  const { context } = tx;
+  if (!force && tx.changed.size === 0) return [];
+  const path = context.path(FILES.backlog);
+  const bytes = tx.read(path);
+  const agent = context.agent();
+  if (!bytes || !bytes.includes(`"owner":${toLineJson(agent)}`)) return [];
+  const text = bytes.toString('utf8');
+  if ((declaredSchema(text.slice(0, 4096), 'yaml') ?? SCHEMA_VERSION) > SCHEMA_VERSION) return [];
+  const now = Date.now();
+  const minutes = context.config.backlog.lease_minutes;
+  if (!force && !text.split('\n').some((line) => line.includes(agent) && isDue(line, agent, now, minutes))) return [];
+  try {
+    const tasks = await readBacklog(context);
+    const changed: Task[] = [];
+    const next = tasks.map((task) => {
+      const renewal = renewed(task, agent, now, minutes, force);
+      if (renewal) changed.push(renewal);
+      return renewal ?? task;
+    });
+    if (changed.length) writeBacklog(tx, next);
+    return changed.map((task) => task.id);
+  } catch (error) {
+    if (error instanceof AgentstateError) return [];
+    throw error;
+  }
+}
+
+function isDue(line: string, agent: string, now: number, minutes: number): boolean {
+  const parsed = parseRecordLine(line);
+  return parsed.kind === 'record' && renewed(parsed.value as Task, agent, now, minutes) !== undefined;
+}
+
+export interface LostClaim {
+  task: string;
+  title: string;
+  to: string;
+  reason: string;
+  message: string;
+}
+
+/** Claims the acting agent lost and this clone has not yet reported with exit 4. */
+export function untoldLosses(context: StateContext, tasks: Task[]): Array<LostClaim & { key: string }> {
+  const told = readTold(context);
+  return lostBy(tasks, context.agent())
+    .filter(({ key }) => !told.has(key))
+    .map(({ task, conflict, key }) => ({ task: task.id, title: task.title, to: conflict.lost_to, reason: conflict.reason, message: lostMessage(task.id, conflict), key }));
+}
+
+/** Read the backlog (best effort) and list the untold losses. */
+export async function untoldLossesNow(context: StateContext): Promise<Array<LostClaim & { key: string }>> {
+  try {
+    return untoldLosses(context, await readBacklog(context, { validate: false }));
+  } catch (error) {
+    if (error instanceof AgentstateError) return [];
+    throw error;
+  }
+}
+
+/** Remember that these losses were reported (by sync or heartbeat, with exit 4). */
+export function markTold(context: StateContext, keys: string[]): void {
+  if (keys.length === 0) return;
+  ensureLocalDir(context);
+  const told = readTold(context);
+  for (const key of keys) told.add(key);
+  writeFileSync(localPath(context, TOLD_FILE), [...told].join('\n') + '\n');
+}
+
+function readTold(context: StateContext): Set<string> {
+  const path = localPath(context, TOLD_FILE);
+  if (!existsSync(path)) return new Set();
+  return new Set(readFileSync(path, 'utf8').split('\n').filter(Boolean));
+}
+
+/** What a command returns when the agent lost claims: the lines, and the keys to mark told. */
+export const withoutKeys = (losses: Array<LostClaim & { key: string }>): LostClaim[] => losses.map(({ key: _key, ...loss }) => loss);
