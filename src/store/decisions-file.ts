@@ -4,6 +4,7 @@ import { decisionIndex, projectDecisions, viewOfEntry, type DecisionView } from 
 import { fileHeader, parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { FILES, LOGS } from './layout.js';
+import { plainBytes } from './record-file.js';
 import { appendLogRecord, archiveSegments, logPath, readLog } from './logs.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
@@ -39,19 +40,25 @@ export function decisionIndexText(views: DecisionView[], recent: number, sourceB
 
 /** Bytes of the decision chain: the active file and its sealed segments. */
 export function chainBytes(context: StateContext): number {
-  return [...archiveSegments(context, LOGS.decisions.file), logPath(context, 'decisions')].reduce(
-    (sum, path) => sum + (existsSync(path) ? statSync(path).size : 0),
-    0,
-  );
+  return chainPaths(context).reduce((sum, path) => sum + (existsSync(path) ? statSync(path).size : 0), 0);
 }
+
+const chainPaths = (context: StateContext) => [...archiveSegments(context, LOGS.decisions.file), logPath(context, 'decisions')];
 
 /** An index written before source_digest existed matches too, until the next write regenerates it. */
 export const indexMatches = (index: string, expected: string) => index === expected || index === expected.replace(/^source_digest: .*\n/m, '');
 
-/** The index text for the chain as it is on disk. */
+/**
+ * The index text for the chain as it is on disk. Its size and digest are those of the text as git
+ * stores it (LF, no byte-order mark), so a clone that checked the chain out with CRLF writes the
+ * index every other clone writes and `check` expects.
+ */
 export function currentIndexText(context: StateContext, views: DecisionView[]): string {
   const active = logPath(context, 'decisions');
-  return decisionIndexText(views, context.config.decisions.recent, chainBytes(context), existsSync(active) ? readFileSync(active) : undefined);
+  const raw = existsSync(active) ? readFileSync(active) : undefined;
+  const plain = raw && plainBytes(raw);
+  const bytes = plain === raw ? chainBytes(context) : chainPaths(context).reduce((sum, path) => sum + (existsSync(path) ? plainBytes(readFileSync(path)).length : 0), 0);
+  return decisionIndexText(views, context.config.decisions.recent, bytes, plain);
 }
 
 export function writeDecisionIndex(tx: Transaction, views: DecisionView[]): void {

@@ -29,16 +29,16 @@ export const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? tex
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-/**
- * The bytes without a leading UTF-8 byte-order mark and with CRLF line ends made LF; the same
- * buffer when there is neither (the common case costs one byte search). Records escape every CR
- * they hold, so a raw CR before a newline is always a line end a checkout added.
- */
 /** CRLF line ends made LF, as git's own conversion (core.autocrlf, eol=lf) does on `git add`. */
 export function lfBytes(bytes: Buffer): Buffer {
   return bytes.indexOf(0x0d) < 0 ? bytes : Buffer.from(bytes.toString('utf8').replace(/\r\n/g, '\n'), 'utf8');
 }
 
+/**
+ * The bytes without a leading UTF-8 byte-order mark and with CRLF line ends made LF; the same
+ * buffer when there is neither (the common case costs one byte search). Records escape every CR
+ * they hold, so a raw CR before a newline is always a line end a checkout added.
+ */
 export function plainBytes(bytes: Buffer): Buffer {
   const bom = bytes.subarray(0, 3).equals(BOM);
   if (!bom && bytes.indexOf(0x0d) < 0) return bytes;

@@ -89,7 +89,7 @@ runtime:
   it('upgrades the attribute lines an older version wrote, in place', () => {
     const older = '*.png binary\n.agentstate/events.yaml merge=agentstate-log\nAGENTS.md merge=agentstate-boot\n';
     const upgraded = withAttributes(older);
-    expect(upgraded.startsWith('*.png binary\n.agentstate/events.yaml merge=agentstate-log eol=lf\nAGENTS.md merge=agentstate-boot\n')).toBe(true);
+    expect(upgraded.startsWith('*.png binary\n.agentstate/events.yaml merge=agentstate-log eol=lf\n/AGENTS.md merge=agentstate-boot\n')).toBe(true);
     expect(upgraded.match(/events\.yaml/g)).toHaveLength(1);
     expect(withAttributes(upgraded)).toBe(upgraded);
   });
