@@ -206,6 +206,18 @@ describe('randomized merges across four clones', () => {
       expect(committed.status, `the pre-commit hook blocked an unrelated commit in ${name}: ${committed.stdout}${committed.stderr}`).toBe(0);
     };
 
+    // Merged history that no single clone could write, in every run: a decision closed on two
+    // clones and a dependency cycle made by a merge (check warns; nothing may block on them).
+    const shared = ack('c1', 'decisions', ['decide', 'closed twice', '--why', 'both clones finish it'], 'decide')!;
+    const [t5, t6] = [ack('c1', 'tasks', ['backlog', 'add', 'T5'], 'backlog add')!, ack('c1', 'tasks', ['backlog', 'add', 'T6'], 'backlog add')!];
+    sync('c1', false);
+    sync('c2', false);
+    ack('c1', 'decisions', ['outcome', shared, 'done'], 'outcome');
+    ack('c2', 'decisions', ['outcome', shared, 'failed'], 'outcome');
+    run('c1', ['backlog', 'update', t5, '--depends', t6]);
+    run('c2', ['backlog', 'update', t6, '--depends', t5]);
+    for (const name of ['c1', 'c2'] as const) known[name].decisions = known[name].decisions.filter((id) => id !== shared);
+
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of [...CLONES].sort(() => random.next() - 0.5)) {
         for (let n = 1 + random.int(3); n > 0; n--) random.pick(commands)(name);
@@ -231,6 +243,7 @@ describe('randomized merges across four clones', () => {
     for (const record of acked) expect(ids[record.kind].get(record.id), `${record.what} ${record.id} by ${record.by}`).toBe(1);
     for (const name of CLONES) expect(git(dirs[name], 'rev-parse', 'HEAD')).toBe(git(final, 'rev-parse', 'HEAD'));
     expect(check.code, `check on the final state:\n${check.stdout}${check.stderr}`).toBe(0);
+    expect(warned(/closed more than once/), check.stdout).toBeGreaterThan(0);
     for (const name of CLONES) userCommit(name); // whatever merged history holds, an unrelated commit passes the hook
 
     // Every merge commit, checked out on its own: check green, derived files fresh.
