@@ -146,10 +146,11 @@ describe('randomized merges across four clones', () => {
           ['--title', `renamed ${++counter}`],
           ['--notes', `notes ${++counter}`],
           ['--tag', random.pick(['x', 'y', 'z'])],
+          ['--untag', random.pick(['a', 'b', 'x', 'y', 'z'])],
           ['--status', random.pick(['open', 'blocked', 'done'])],
-          ...(tasks.length > 1 ? [['--depends', random.pick(tasks)]] : []),
+          ...(tasks.length > 1 ? [['--depends', random.pick(tasks)], ['--drop-depends', random.pick(tasks)]] : []),
         ]);
-        run(name, ['backlog', 'update', random.pick(tasks), ...change], [0, 2]); // 2: a dependency cycle refused
+        run(name, ['backlog', 'update', random.pick(tasks), ...change], [0, 2]); // 2: a dependency cycle refused, no such tag or dependency to remove
       },
       (name) => {
         const tasks = known[name].tasks;
