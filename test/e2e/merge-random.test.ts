@@ -103,7 +103,8 @@ describe('randomized merges across four clones', () => {
       (name) => ack(name, 'events', ['log', `event ${++counter}`, '--type', random.pick(['note', 'test', 'deploy']), ...(random.chance(0.2) ? ['--once', `step-${random.int(4)}`] : [])], 'log'),
       (name) => {
         const standing = random.chance(0.2);
-        const expectation = random.chance(0.4)
+        // A standing order expects nothing (--expect with --standing is refused).
+        const expectation = !standing && random.chance(0.4)
           ? ['--expect', random.pick([`file:notes-${name}.txt`, `absent:attachment-${random.int(9)}.txt`, 'branch:main', `state:phase=${random.pick(['a', 'b'])}`, 'commit:user work'])]
           : [];
         const id = ack(name, 'decisions', ['decide', `decision ${++counter}`, '--why', 'because', ...(standing ? ['--standing'] : []), ...expectation, ...(random.chance(0.1) ? ['--once', `decide-${random.int(3)}`] : [])], 'decide');
