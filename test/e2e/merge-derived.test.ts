@@ -105,6 +105,17 @@ describe('derived state after a merge', () => {
     expect(git(bob, 'status', '--porcelain'), 'the post-merge hook found nothing left to regenerate').toBe('');
   });
 
+  it('pull --rebase with the hooks installed: the post-rewrite hook finds the replayed records committed and says nothing', () => {
+    const { alice, bob } = cluster(['alice', 'bob']);
+    ok(alice, 'log', 'from alice');
+    push(alice);
+    ok(bob, 'log', 'from bob, replayed by the rebase');
+    const rebased = pull(bob, '--rebase');
+    expect(rebased.status, rebased.stderr).toBe(0);
+    expect(rebased.stderr).not.toMatch(/nothing was committed/);
+    expect(git(bob, 'status', '--porcelain')).toBe('');
+  });
+
   it('the next write command regenerates the block when only learnings.yaml changed under it', () => {
     const dir = stateRepo();
     git(dir, 'checkout', '-q', '-b', 'side');
