@@ -103,6 +103,7 @@ describe('derived state after a merge', () => {
     expect(block).toContain('alice found this');
     expect(block).toContain('bob found that');
     expect(git(bob, 'status', '--porcelain'), 'the post-merge hook found nothing left to regenerate').toBe('');
+    expect(merged.stderr).not.toMatch(/nothing was committed/);
   });
 
   it('pull --rebase with the hooks installed: the post-rewrite hook finds the replayed records committed and says nothing', () => {
