@@ -18,9 +18,10 @@ const DEFAULT_LIMIT = 20;
 
 function parseKinds(values: string[] | undefined): SearchKind[] | undefined {
   if (!values?.length) return undefined;
-  const kinds = values.flatMap((value) => value.split(',')).map((kind) => kind.trim().toLowerCase().replace(/s$/, ''));
-  const unknown = kinds.find((kind) => !(KINDS as readonly string[]).includes(kind));
-  if (unknown !== undefined) throw usageError(`--kind: "${unknown}" is not one of ${KINDS.join(', ')}`, 'give one kind per --kind, or several separated by commas');
+  const typed = values.flatMap((value) => value.split(',')).map((kind) => kind.trim());
+  const kinds = typed.map((kind) => kind.toLowerCase().replace(/s$/, '')); // `events` is `event`
+  const unknown = kinds.findIndex((kind) => !(KINDS as readonly string[]).includes(kind));
+  if (unknown >= 0) throw usageError(`--kind: "${typed[unknown]}" is not one of ${KINDS.join(', ')}`, 'give one kind per --kind, or several separated by commas');
   return kinds as SearchKind[];
 }
 
