@@ -68,6 +68,11 @@ describe('agentstate mcp', () => {
     expect(JSON.parse(line).result.tools).toHaveLength(10);
     expect(bytes).toBeLessThan(8000);
     expect(Math.ceil(bytes / 4)).toBeLessThan(2000);
+    // The README prints this figure (the MCP section and the Performance table): it must be today's.
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const figures = readme.split('\n').filter((text) => text.includes('tools/list')).flatMap((text) => [...text.matchAll(/([\d,]+) bytes/g)].map((match) => match[1]));
+    expect(figures.length).toBeGreaterThanOrEqual(2);
+    for (const figure of figures) expect(figure).toBe(bytes.toLocaleString('en-US'));
   });
 
   it('every tool runs the CLI’s own code: the files, one commit per write, the agent from the server', async () => {
