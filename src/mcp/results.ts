@@ -1,5 +1,5 @@
 import type { CommandOutput } from '../command.js';
-import { AgentstateError, Exit } from '../errors.js';
+import { AgentstateError, errnoError, Exit } from '../errors.js';
 import type { Style } from '../output.js';
 
 /** What a tool call answers: MCP's CallToolResult, in the CLI's words. */
@@ -26,7 +26,8 @@ export function commandResult(output: CommandOutput, asText: boolean, style: Sty
  * agent reads the same message whichever way it called. Nothing was written (the command
  * validates before it writes).
  */
-export function errorResult(error: unknown): ToolResult {
+export function errorResult(raw: unknown): ToolResult {
+  const error = raw instanceof AgentstateError ? raw : (errnoError(raw) ?? raw); // a failure of the file system is not a bug
   if (error instanceof AgentstateError) {
     const text = `agentstate: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`;
     return { content: [{ type: 'text', text }], structuredContent: { error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } }, isError: true };

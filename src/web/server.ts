@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { AgentstateError, Exit } from '../errors.js';
+import { AgentstateError, errnoError, Exit } from '../errors.js';
 
 /**
  * The local web view's server, on Node's own http module: 127.0.0.1 only, a random token on
@@ -164,8 +164,9 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 const sendJson = (response: ServerResponse, status: number, value: unknown) => send(response, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 /** The CLI's error, as JSON: the same message and hint, and its exit code. */
-function sendError(response: ServerResponse, error: unknown): void {
+function sendError(response: ServerResponse, raw: unknown): void {
   if (response.headersSent) return void response.end();
+  const error = raw instanceof AgentstateError ? raw : (errnoError(raw) ?? raw); // a failure of the file system is not a bug
   if (error instanceof AgentstateError) {
     return sendJson(response, HTTP_STATUS[error.exitCode] ?? 500, { error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } });
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
@@ -175,6 +175,25 @@ describe('agentstate mcp', () => {
         expect(answer.content[0]!.text.split('\n')).toHaveLength(tool === 'state' ? 2 : 1);
       }
       expect(written(dir)).toEqual(before);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a failure of the file system is not a bug: the same one line and hint as the CLI, exit code 1', async () => {
+    const dir = stateRepo();
+    const { call, close } = await connect(dir);
+    try {
+      // The clone's local folder is a file: creating the lock fails with EEXIST.
+      rmSync(join(dir, '.git/agentstate'), { recursive: true, force: true });
+      writeFileSync(join(dir, '.git/agentstate'), 'not a folder\n');
+      const answer = await call('log', { summary: 'on a broken clone' });
+      const expected = cli(dir, ['log', 'on a broken clone']);
+      expect(expected.code).toBe(1);
+      expect(expected.stderr).toMatch(/^agentstate: mkdir \.git\/agentstate: something else is already at that path \(EEXIST\)/);
+      expect(answer.isError).toBe(true);
+      expect(answer.content[0]!.text).toBe(expected.stderr.trimEnd());
+      expect(answer.structuredContent?.error?.code).toBe(1);
     } finally {
       await close();
     }
