@@ -147,6 +147,8 @@ describe('agentstate mcp', () => {
     try {
       const cases: Array<[string, Record<string, unknown>, string[], number]> = [
         ['outcome', { id: 'd-zzzz', status: 'done' }, ['outcome', 'd-zzzz', 'done'], 3],
+        // A key pasted where an id was expected is not printed back (the CLI redacts it too).
+        ['outcome', { id: secret.slice(6), status: 'done' }, ['outcome', secret.slice(6), 'done'], 2],
         ['decide', { title: 'Rotate keys', why: secret }, ['decide', 'Rotate keys', '--why', secret], 2],
         ['decide', { title: 'Escape', why: 'w', expect: ['file:../outside'] }, ['decide', 'Escape', '--why', 'w', '--expect', 'file:../outside'], 2],
         ['backlog_update', { id: task.id, status: 'done', expect_version: 7 }, ['backlog', 'update', task.id, '--status', 'done', '--expect-version', '7'], 4],
@@ -160,6 +162,8 @@ describe('agentstate mcp', () => {
         expect(expected.code).toBe(code);
         expect(answer.isError).toBe(true);
         expect(answer.content[0]!.text).toBe(expected.stderr.trimEnd());
+        expect(answer.content[0]!.text).not.toContain('ghp_');
+        expect(JSON.stringify(answer.structuredContent)).not.toContain('ghp_');
         expect(answer.structuredContent?.error?.code).toBe(code);
         expect(written(dir)).toEqual(before);
       }
