@@ -128,6 +128,14 @@ describe('serve: the JSON API', () => {
     expect(form.status).toBe(415);
     expect((await post(writable, task, { column: 'done' }, { origin: 'http://attacker.example' })).status).toBe(403);
     expect((await fetch(`${writable.base}/nothing?token=${writable.token}`)).status).toBe(404);
+    // A key pasted where an id or a column was expected is not sent back, as the CLI does not print it.
+    const pasted = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+    for (const [id, body] of [[pasted, { column: 'done' }], [task, { column: pasted }]] as const) {
+      const answer = (await (await post(writable, id, body)).json()) as ApiError;
+      expect(answer.error.code).toBe(2);
+      expect(answer.error.message).toContain('[redacted: github-pat]');
+      expect(JSON.stringify(answer)).not.toContain('ghp_');
+    }
   });
 
   it('tells the page when a state file changes', async () => {
