@@ -185,7 +185,7 @@ describe('learnings in the briefing', () => {
       const id = `l-${String(i).padStart(10, '0')}`;
       ids.push(id);
       const at = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
-      lines.push(`- ${JSON.stringify({ id, at, kind: 'learning', text: `Lesson number ${i}: ${'detail '.repeat(8)}`, category: 'tip', tags: i === 0 ? ['payments'] : ['misc'], agent: 'bot' })}\n`);
+      lines.push(`- ${JSON.stringify({ id, at, kind: 'learning', text: `Lesson number ${i}: ${'detail '.repeat(8)}`, category: 'tip', tags: i === 0 ? ['payments'] : ['misc'], ...(i === 0 ? { refs: ['src/payments/'] } : {}), agent: 'bot' })}\n`);
     }
     appendFileSync(join(dir, LOG), lines.join(''));
     git(dir, 'add', LOG);
@@ -223,5 +223,15 @@ describe('learnings in the briefing', () => {
     expect(plain.join('\n')).not.toContain(ids[0]);
     const asJson = json<{ learnings: Array<{ id: string }> }>(cli(dir, ['resume', '--format', 'json', '--focus', 'payments']));
     expect(asJson.learnings[0]?.id).toBe(ids[0]);
+  });
+
+  it('--focus naming a file under a lesson\'s --ref directory brings that lesson first', () => {
+    const { dir, ids } = manyLearnings(30);
+    for (const focus of ['src/payments/retry.ts', 'fix the retry in ./src/payments/retry.ts']) {
+      const shown = cli(dir, ['resume', '--focus', focus]).stdout.split('\n').filter((line) => line.startsWith('- l-'));
+      expect(shown[0], focus).toContain(ids[0]);
+    }
+    const elsewhere = cli(dir, ['resume', '--focus', 'src/billing/retry.ts']).stdout;
+    expect(elsewhere).not.toContain(ids[0]);
   });
 });
