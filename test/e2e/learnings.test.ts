@@ -57,7 +57,8 @@ describe('learn and learnings', () => {
     const commits = commitCount(dir);
     const cases: Array<[string[], number, RegExp]> = [
       [['learn', `The deploy key is ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`], 2, /text looks like a secret \(github-pat\)/],
-      [['learn', 'x'.repeat(5000)], 2, /text is 5000 bytes/],
+      [['learn', 'x'.repeat(5000)], 2, /text is 5000 bytes.*\n.*hint: .*--ref PATH/], // learn takes no --attach: the hint names what it does take
+      [['learn', '--retire', id, '--why', 'y'.repeat(5000)], 2, /why is 5000 bytes.*\n.*hint: (?!.*--attach)/],
       [['learn', 'A lesson', '--kind', 'gossip'], 2, /--kind: "gossip"/],
       [['learn', 'A lesson', '--tag', 'two words'], 2, /tags\.0/],
       [['learn', '--retire', id], 2, /--retire needs --why/],
