@@ -170,6 +170,10 @@ describe('learnings across clones', () => {
     expect(live.find((l) => l.id === shared)?.confirmations).toBe(2);
     expect(block(bob)).toContain(aliceOwn);
     expect(block(bob)).not.toContain(bobGone);
+    // The merge commit itself carries the merged lessons in its block: nothing is left for a later commit.
+    const merged = git(bob, 'show', 'HEAD:AGENTS.md');
+    for (const id of [shared, aliceOwn, bobOwn]) expect(merged).toContain(id);
+    expect(git(bob, 'status', '--porcelain')).toBe('');
     expect(cli(bob, ['boot', '--check']).code).toBe(0);
     const check = cli(bob, ['check']);
     expect(check.code, check.stdout).toBe(0);
