@@ -60,6 +60,7 @@ describe('learn and learnings', () => {
       [['learn', 'x'.repeat(5000)], 2, /text is 5000 bytes.*\n.*hint: .*--ref PATH/], // learn takes no --attach: the hint names what it does take
       [['learn', '--retire', id, '--why', 'y'.repeat(5000)], 2, /why is 5000 bytes.*\n.*hint: (?!.*--attach)/],
       [['learn', 'A lesson', '--kind', 'gossip'], 2, /--kind: "gossip"/],
+      [['learnings', '--kind', 'gossip'], 2, /--kind: "gossip" is not one of convention, pattern, failure, tip/],
       [['learn', 'A lesson', '--tag', 'two words'], 2, /tags\.0/],
       [['learn', '--retire', id], 2, /--retire needs --why/],
       [['learn', '--confirm', id, '--tag', 'x'], 2, /do not go with/],
