@@ -71,7 +71,7 @@ export const TOOLS: ToolSpec[] = [
         action: str('the concrete next step'),
         standing: { type: 'boolean', description: 'an order binding every session until revoked' },
         tags: list('tags'),
-        expect: list('what will be true once done, checked by resume: file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]'),
+        expect: list('what will be true once done, checked by resume: file:PATH, absent:PATH, commit:TEXT, branch:NAME, tag:NAME, state:KEY[=VALUE]'),
         once: ONCE,
       },
       ['title', 'why'],
