@@ -142,7 +142,7 @@ const REGISTRATIONS: Array<[name: string, register: (program: Command, action: A
           .option('--tag <tag>', 'a tag (repeatable)', collect)
           .option(
             '--expect <kind:value>',
-            'what will be true once done, checked by resume (repeatable): file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]',
+            'what will be true once done, checked by resume (repeatable): file:PATH, absent:PATH, commit:TEXT, branch:NAME, tag:NAME, state:KEY[=VALUE]',
             collect,
           )
           .option('--once <key>', 'write nothing if a decision with this key exists')
