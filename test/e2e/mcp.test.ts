@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseEnv, cli, commitCount, filesOf, git, read, stateRepo, tempDir } from '../helpers/cli.js';
+import { BIN, baseEnv, cli, commitCount, filesOf, git, json, read, stateRepo, tempDir } from '../helpers/cli.js';
 
 type ToolAnswer = { content: Array<{ type: string; text: string }>; isError?: boolean; structuredContent?: { error?: { code: number } } };
 
@@ -218,6 +218,34 @@ describe('agentstate mcp', () => {
       expect((briefing.contents[0] as { text: string }).text).toContain('Write the docs');
       const backlog = await client.readResource({ uri: 'agentstate://state/backlog.yaml' });
       expect((backlog.contents[0] as { text: string }).text).toBe(read(dir, '.agentstate/backlog.yaml'));
+    } finally {
+      await close();
+    }
+  });
+
+  it('a decision with expectations is checked in the resume tool, and the lessons reach the client', async () => {
+    const dir = stateRepo();
+    cli(dir, ['learn', 'Backfill hot tables in batches of 10k rows', '--kind', 'convention', '--tag', 'db']);
+    const lesson = json<{ learnings: Array<{ id: string }> }>(cli(dir, ['learnings', '--json'])).learnings[0]!.id;
+    const { client, data, call, close } = await connect(dir);
+    try {
+      const decision = await data('decide', { title: 'Add migration 0042', why: 'sessions need a TTL', expect: ['file:db/0042.sql', 'commit:migration 0042'] });
+      const briefing = async () => (await call('resume', { focus: 'db' })).content[0]!.text;
+      expect(await briefing()).toContain(`- ${decision.id} **Add migration 0042**`);
+      expect(await briefing()).toContain('  - check: not started\n    - not met: file db/0042.sql — db/0042.sql does not exist');
+      mkdirSync(join(dir, 'db'));
+      writeFileSync(join(dir, 'db/0042.sql'), 'ALTER TABLE sessions ADD COLUMN ttl integer;\n');
+      git(dir, 'add', 'db/0042.sql');
+      git(dir, 'commit', '-qm', 'migration 0042: ttl column');
+      const sha = git(dir, 'rev-parse', '--short=7', 'HEAD').trim();
+      const after = await briefing();
+      expect(after).toContain('  - check: looks done — verify and record the outcome');
+      expect(after).toMatch(new RegExp(`met: commit "migration 0042" — ${sha} \\d{4}-\\d\\d-\\d\\dT\\S+ "migration 0042: ttl column"`));
+      expect(after).toContain(`- ${lesson} convention: Backfill hot tables in batches of 10k rows [db]`);
+      const log = await client.readResource({ uri: 'agentstate://state/learnings.yaml' });
+      expect((log.contents[0] as { text: string }).text).toBe(read(dir, '.agentstate/learnings.yaml'));
+      expect((log.contents[0] as { text: string }).text).toContain(lesson);
+      expect(json<{ decisions: Array<{ id: string }> }>(cli(dir, ['decisions', '--open', '--json'])).decisions.map((view) => view.id)).toEqual([decision.id]);
     } finally {
       await close();
     }
