@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
@@ -68,6 +68,11 @@ describe('agentstate mcp', () => {
     expect(JSON.parse(line).result.tools).toHaveLength(10);
     expect(bytes).toBeLessThan(8000);
     expect(Math.ceil(bytes / 4)).toBeLessThan(2000);
+    // The README prints this figure (the MCP section and the Performance table): it must be today's.
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const figures = readme.split('\n').filter((text) => text.includes('tools/list')).flatMap((text) => [...text.matchAll(/([\d,]+) bytes/g)].map((match) => match[1]));
+    expect(figures.length).toBeGreaterThanOrEqual(2);
+    for (const figure of figures) expect(figure).toBe(bytes.toLocaleString('en-US'));
   });
 
   it('every tool runs the CLI’s own code: the files, one commit per write, the agent from the server', async () => {
@@ -142,6 +147,8 @@ describe('agentstate mcp', () => {
     try {
       const cases: Array<[string, Record<string, unknown>, string[], number]> = [
         ['outcome', { id: 'd-zzzz', status: 'done' }, ['outcome', 'd-zzzz', 'done'], 3],
+        // A key pasted where an id was expected is not printed back (the CLI redacts it too).
+        ['outcome', { id: secret.slice(6), status: 'done' }, ['outcome', secret.slice(6), 'done'], 2],
         ['decide', { title: 'Rotate keys', why: secret }, ['decide', 'Rotate keys', '--why', secret], 2],
         ['decide', { title: 'Escape', why: 'w', expect: ['file:../outside'] }, ['decide', 'Escape', '--why', 'w', '--expect', 'file:../outside'], 2],
         ['backlog_update', { id: task.id, status: 'done', expect_version: 7 }, ['backlog', 'update', task.id, '--status', 'done', '--expect-version', '7'], 4],
@@ -155,6 +162,8 @@ describe('agentstate mcp', () => {
         expect(expected.code).toBe(code);
         expect(answer.isError).toBe(true);
         expect(answer.content[0]!.text).toBe(expected.stderr.trimEnd());
+        expect(answer.content[0]!.text).not.toContain('ghp_');
+        expect(JSON.stringify(answer.structuredContent)).not.toContain('ghp_');
         expect(answer.structuredContent?.error?.code).toBe(code);
         expect(written(dir)).toEqual(before);
       }
@@ -170,6 +179,25 @@ describe('agentstate mcp', () => {
         expect(answer.content[0]!.text.split('\n')).toHaveLength(tool === 'state' ? 2 : 1);
       }
       expect(written(dir)).toEqual(before);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a failure of the file system is not a bug: the same one line and hint as the CLI, exit code 1', async () => {
+    const dir = stateRepo();
+    const { call, close } = await connect(dir);
+    try {
+      // The clone's local folder is a file: creating the lock fails with EEXIST.
+      rmSync(join(dir, '.git/agentstate'), { recursive: true, force: true });
+      writeFileSync(join(dir, '.git/agentstate'), 'not a folder\n');
+      const answer = await call('log', { summary: 'on a broken clone' });
+      const expected = cli(dir, ['log', 'on a broken clone']);
+      expect(expected.code).toBe(1);
+      expect(expected.stderr).toMatch(/^agentstate: mkdir \.git\/agentstate: something else is already at that path \(EEXIST\)/);
+      expect(answer.isError).toBe(true);
+      expect(answer.content[0]!.text).toBe(expected.stderr.trimEnd());
+      expect(answer.structuredContent?.error?.code).toBe(1);
     } finally {
       await close();
     }

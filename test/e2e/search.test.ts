@@ -102,6 +102,7 @@ describe('search', () => {
 
   it.each([
     [['search', 'x', '--kind', 'nope'], 2, '--kind: "nope" is not one of event, handoff, decision, task, catch, learning'],
+    [['search', 'x', '--kind', 'task,bogus'], 2, '--kind: "bogus" is not one of event, handoff, decision, task, catch, learning'],
     [['search', '!!!'], 2, 'the query has no word to look for'],
     [['search', 'x', '--limit', 'ten'], 2, '--limit: "ten" is not a whole number'],
     [['search', 'x', '--since', 'someday'], 2, '--since: "someday" is not a time'],
