@@ -22,12 +22,21 @@ export function buildProgram(commandWord?: string): Command {
     .option('--no-commit', 'write the files but do not record a git commit')
     .option('--allow-secret', 'write text that looks like a secret (API key, token, password)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText('after', `\nExamples:\n${TOP_EXAMPLES.map((line) => `  $ ${line}`).join('\n')}\n`)
     // Before the commands are added: they inherit it, so every commander message passes here.
     .configureOutput(commanderOutput)
     .exitOverride();
   registerCommands(program, action, commandWord);
   return program;
 }
+
+const TOP_EXAMPLES = [
+  'agentstate init',
+  'agentstate decide "Migrate users to the new schema" --why "the old one cannot hold SSO ids"',
+  'agentstate log "Migration ran on staging" --ref db/0042.sql',
+  'agentstate resume                      # where the work stands, for a new session',
+  'agentstate help backlog add            # help of one command',
+];
 
 /** The last message commander wanted to print as an error; the edge reports it like ours. */
 let commanderMessage: string | undefined;
@@ -167,6 +176,11 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   });
   const args = helpArgs(argv);
+  const globals = args.slice(2, commandWordAt(args));
+  if (globals.includes('--json') && (globals.includes('--version') || globals.includes('-V'))) {
+    writeOut(JSON.stringify({ version: packageVersion() }, null, 2));
+    return;
+  }
   const program = buildProgram(args[commandWordAt(args)]);
   try {
     await program.parseAsync(args);
