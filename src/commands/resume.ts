@@ -10,6 +10,7 @@ import { untoldLosses } from '../store/lease.js';
 import { readBriefing } from '../store/snapshot.js';
 import { commitsSinceHandoff, verifyState, type Warning } from '../store/warnings.js';
 import { pendingChanges } from '../store/with-code.js';
+import { pendingChangeCount } from '../store/commit-step.js';
 import { parseCount } from './shared.js';
 
 export interface ResumeOptions {
@@ -51,7 +52,7 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     const count = await reader.part('the commits since the handoff', [], undefined, () => commitsSinceHandoff(context, handoff, reader.timeLeft));
     if (count !== undefined) snapshot.commitsSinceHandoff = count;
   }
-  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length }));
+  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length, changes: pendingChangeCount(context) }));
   if (recording) snapshot.recording = recording;
   const losses = untoldLosses(context, tasks).map((loss) => ({ message: loss.message, gates: true })); // a claim this agent lost comes first
   const warnings: Warning[] = [...losses, ...reader.warnings, ...context.warnings.map((message) => ({ message, gates: true })), ...checks];
