@@ -87,6 +87,16 @@ describe('claims are leases', () => {
     expect(sync.stderr).toContain(`you lost task ${first} to alice (an earlier claim on another clone); stop working on it`);
     expect(show(bob, first)).toMatchObject({ owner: 'alice', status: 'active', conflicts: [{ agent: 'bob', lost_to: 'alice', reason: 'double claim' }] });
     expect(cli(bob, ['sync']).code).toBe(0); // told once
+    // told, and still lost while alice holds it: bob's next resume, show, heartbeat and sync still say so (exit 0 now)
+    const lostFirst = `you lost task ${first} to alice (an earlier claim on another clone); stop working on it`;
+    expect(ok(bob, ['resume'])).toContain(lostFirst);
+    expect(cli(bob, ['resume', '--check']).stderr).not.toContain(lostFirst); // told already: it no longer gates
+    expect(cli(bob, ['backlog', 'show', first]).stderr).toContain(lostFirst);
+    const again = cli(bob, ['heartbeat', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(lostFirst);
+    expect(json<{ lost: Array<{ task: string; told_before: boolean }> }>(again).lost).toEqual([expect.objectContaining({ task: first, told_before: true })]);
+    expect(cli(bob, ['sync']).stderr).toContain(lostFirst);
 
     // the news reaching a clone through a plain `git pull`: resume and show say it, heartbeat stops the script
     ok(alice, ['backlog', 'claim', second]);
@@ -103,7 +113,12 @@ describe('claims are leases', () => {
     expect(beat.code).toBe(4);
     expect(beat.stderr).toContain(message);
     expect(cli(carol, ['sync']).code).toBe(0);
+    expect(cli(carol, ['resume']).stdout).toContain(message);
+    ok(alice, ['backlog', 'update', second, '--status', 'done']); // the winner finished it: the news is moot
+    ok(alice, ['sync']);
+    ok(carol, ['sync']);
     expect(cli(carol, ['resume']).stdout).not.toContain(message);
+    expect(cli(carol, ['backlog', 'show', second]).stderr).not.toContain(message);
     for (const dir of [alice, bob, carol]) expect(cli(dir, ['check']).code).toBe(0);
   });
 
