@@ -73,6 +73,24 @@ describe('agentstate sync', () => {
     expect(again).toMatchObject({ pushed: false, integrated: 'up-to-date', commits: { in: 0, out: 0 } });
   });
 
+  it('--json counts only the tasks that moved: a merge leaves the lines of tasks neither side changed byte for byte', () => {
+    const { clones } = bareWithClones(['alice', 'bob']);
+    const { alice, bob } = clones;
+    const [moved, still] = [ok(alice, ['backlog', 'add', 'moves']), ok(alice, ['backlog', 'add', 'stays'])];
+    ok(alice, ['sync']);
+    ok(bob, ['sync']);
+    const lineOf = (dir: string, id: string) => read(dir, '.agentstate/backlog.yaml').split('\n').find((line) => line.includes(id));
+    const untouched = lineOf(bob, still);
+    ok(alice, ['backlog', 'update', moved, '--status', 'done']);
+    ok(alice, ['sync']);
+    ok(bob, ['backlog', 'add', 'bob adds one']); // both sides changed backlog.yaml: its merge driver runs
+    const report = json<SyncJson>(cli(bob, ['sync', '--json']));
+    expect(report).toMatchObject({ pushed: true, integrated: 'merged' });
+    expect(report.files['backlog.yaml']).toEqual({ before: 3, after: 3, in: 1, out: 1 });
+    expect(lineOf(bob, still)).toBe(untouched);
+    expect(lineOf(bob, moved)).toBe(lineOf(alice, moved));
+  });
+
   it('merges with the drivers even where agentstate is not on PATH (run through node): this agentstate serves them', () => {
     const { origin, clones } = bareWithClones(['alice', 'bob']);
     const a = ok(clones.alice, ['log', 'alice']);
