@@ -184,6 +184,7 @@ describe('agentstate sync', () => {
     const conflicted = cli(bob, ['sync']);
     expect(conflicted.code).toBe(1);
     expect(conflicted.stderr).toMatch(/the work tree has a conflict in notes\.txt/);
+    expect(conflicted.stderr).toContain('hint: resolve the conflict in notes.txt, then `git add notes.txt` and sync'); // not `git checkout -m`, which only makes the conflict again
     expect(remoteHead(origin)).toBe(remoteBefore);
     expect(git(bob, 'rev-parse', 'HEAD~1').trim()).toBe(bobBefore);
   });
@@ -217,6 +218,25 @@ describe('agentstate sync', () => {
     expect(read(bob, 'README.md')).toBe('# my unsaved edit\n');
     expect(head(bob)).toBe(before);
     expect(git(bob, 'stash', 'list')).toBe('');
+  });
+
+  it('refuses a merge while unrelated changes are staged, naming them and how to unstage them (git would call them overwritten), and leaves them staged', () => {
+    const { origin, clones } = bareWithClones(['alice', 'bob']);
+    const { alice, bob } = clones;
+    ok(alice, ['log', 'alice']);
+    ok(alice, ['sync']);
+    ok(bob, ['log', 'bob']);
+    writeFileSync(join(bob, 'staged.txt'), 'staged, not committed\n');
+    git(bob, 'add', 'staged.txt');
+    const before = head(bob);
+    const refused = cli(bob, ['sync']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toMatch(/staged changes \(staged\.txt\)/);
+    expect(refused.stderr).toContain('git restore --staged staged.txt');
+    expect(refused.stderr).not.toMatch(/would be overwritten/);
+    expect(git(bob, 'status', '--porcelain')).toBe('A  staged.txt\n');
+    expect(head(bob)).toBe(before);
+    expect(remoteHead(origin)).not.toBe(before);
   });
 
   it('AGENTSTATE_SYNC=1 (or sync.after_write) shares every write at once; a sync that fails is a warning, the write is done', () => {
