@@ -35,6 +35,7 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   const timeout = parseCount(options.timeout, '--timeout');
   const context = await openBriefingContext(globals);
   const reader = new GuardedReader(context, deadlineOf(timeout ?? context.config.resume.timeout_ms));
+  reader.noteMissingFiles();
   const { snapshot: full, tasks } = await readBriefing(context, reader, { mode: 'resume', full: options.full === true });
   const snapshot = options.focus ? (await readBriefing(context, reader, { mode: 'resume', full: options.full === true, focus: options.focus })).snapshot : full;
   // A block compared with part of the state would look stale for no reason: no verdict then.

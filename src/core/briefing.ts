@@ -78,6 +78,8 @@ interface Section {
   rank: number;
   /** Never cut silently: when items must go, a visible line says how many. */
   guarded?: boolean;
+  /** The items are only a "none" line: it may give way to the budget without being counted as cut. */
+  empty?: boolean;
   intro?: string;
 }
 
@@ -219,6 +221,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
       ? 'Written but without an outcome: interrupted work. Finish or close each before starting anything new.'
       : undefined,
     items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => decisionLine(view, when(view.at)) + expectationLines(view, mode)) : ['- none'],
+    empty: snapshot.openDecisions.length === 0,
     rank: 10,
     guarded: true,
   });
@@ -226,6 +229,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     key: 'standing',
     title: 'Standing orders',
     items: snapshot.standing.length ? snapshot.standing.map((view) => decisionLine(view, when(view.at))) : ['- none'],
+    empty: snapshot.standing.length === 0,
     rank: 9,
     guarded: true,
   });
@@ -250,6 +254,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     key: 'tasks',
     title: 'Ready tasks',
     items: snapshot.nextTasks.length ? few(snapshot.nextTasks).map(taskLine) : ['- none ready'],
+    empty: snapshot.nextTasks.length === 0,
     rank: 4,
   });
   if (snapshot.learnings?.length) {
@@ -355,7 +360,7 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
     if (!victim) break;
     // Cut by arithmetic while far over the budget (the text is long), drawing again only near it.
     const dropped = Buffer.byteLength(victim.items.pop()!) + 1;
-    cut[victim.key] = (cut[victim.key] ?? 0) + 1;
+    if (!victim.empty) cut[victim.key] = (cut[victim.key] ?? 0) + 1;
     size -= dropped;
     if (size <= limit + 200) {
       text = draw();
