@@ -9,6 +9,9 @@ import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
 import { appended, nowIso, validated } from './shared.js';
 
+/** learn takes no --attach: a lesson is a line, its detail lives in a file of the repository. */
+const OVERSIZE_HINT = 'nothing was written; a lesson is one line: shorten it, and name the file that holds the detail with --ref PATH';
+
 export interface LearnOptions {
   kind?: string;
   tag?: string[];
@@ -53,7 +56,7 @@ async function learn(context: StateContext, text: string, options: LearnOptions)
     agent: context.agent(),
     ...(context.session() ? { session: context.session() } : {}),
     ...(options.once ? { once: options.once } : {}),
-  });
+  }, OVERSIZE_HINT);
   const { result, commit } = await mutate(context, 'learn', async (tx) => {
     const existing = options.once ? findOnce(context, 'learnings', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
@@ -82,7 +85,7 @@ async function close(context: StateContext, options: LearnOptions) {
       agent: context.agent(),
       ...(context.session() ? { session: context.session() } : {}),
       ...(options.once ? { once: options.once } : {}),
-    });
+    }, OVERSIZE_HINT);
     await appendLearningRecord(tx, record);
     tx.describe(`${view.id}: ${view.text}`, record.id);
     return { id: record.id, learning: view.id, text: view.text, confirmations: view.confirmations + (retire ? 0 : 1), existing: false };

@@ -75,15 +75,24 @@ export function projectLearnings(records: Raw[]): LearningView[] {
 export function learningMatches(view: LearningView, focus: string): boolean {
   const needle = focus.trim().toLowerCase();
   if (!needle) return false;
-  const words = needle.split(/[\s,]+/).filter((word) => word.length >= 2);
+  const words = needle.split(/[\s,]+/).map(pathWord).filter((word) => word.length >= 2);
   const tags = view.tags.map((tag) => tag.toLowerCase());
-  const refs = view.refs.map((ref) => ref.toLowerCase());
+  const refs = view.refs.map((ref) => pathWord(ref.toLowerCase()));
   return (
-    words.some((word) => tags.includes(word) || refs.some((ref) => ref.includes(word))) ||
+    words.some((word) => tags.includes(word) || refs.some((ref) => ref.includes(word) || under(word, ref))) ||
     view.text.toLowerCase().includes(needle) ||
     view.category === needle
   );
 }
+
+/** A word of the focus as a path: no quotes or trailing punctuation around it, no leading `./`. */
+const pathWord = (word: string) => word.replace(/^[`'"(]+|[`'"),.;:]+$/g, '').replace(/^(\.\/)+/, '');
+
+/** Is the focus path the referenced path or inside it (`src/auth/login.ts` under `src/auth/`)? */
+const under = (path: string, ref: string) => {
+  const dir = ref.replace(/\/+$/, '');
+  return dir.length > 0 && (path === dir || path.startsWith(`${dir}/`));
+};
 
 const HALF_LIFE_DAYS = 30;
 const DAY_MS = 86_400_000;
