@@ -1,5 +1,5 @@
 import type { CommandRun } from '../command.js';
-import { newId, resolveIdPrefix } from '../core/ids.js';
+import { newId, recordById } from '../core/ids.js';
 import { LEARNING_CATEGORIES, type LearningView } from '../core/learnings.js';
 import { learningRecordSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
@@ -105,7 +105,5 @@ async function close(context: StateContext, options: LearnOptions) {
 }
 
 async function learningById(context: StateContext, idText: string): Promise<LearningView> {
-  const views = await readLearningViews(context);
-  const id = resolveIdPrefix('learning', idText, views.map((view) => view.id));
-  return views.find((view) => view.id === id)!;
+  return recordById('learning', idText, await readLearningViews(context));
 }
