@@ -78,7 +78,12 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const changes = present ? pendingChangeCount(context) : 0;
   const what = `${changes > 0 ? `${changes} change(s) in ` : ''}${waiting.length} state file(s)`;
   if (withCode) add('commit mode', true, `with-code: ${waiting.length ? `${what} join your next commit (${waiting.join(', ')})` : 'nothing waits for a commit'}`);
-  else add('deferred commits', waiting.length === 0, waiting.length ? `uncommitted: ${waiting.join(', ')}; run \`agentstate commit\`` : `none (commit mode ${context.commitMode})`);
+  else {
+    // Mid-merge the state files are git's to finish: `agentstate commit` would be deferred anyway.
+    const operation = mergingOperation(context.repo);
+    const next = operation ? `recorded when the git ${operation} ends (finish or abort it first)` : 'run `agentstate commit`';
+    add('deferred commits', waiting.length === 0, waiting.length ? `uncommitted: ${waiting.join(', ')}; ${next}` : `none (commit mode ${context.commitMode})`);
+  }
   const indexLock = context.repo ? indexLockState(context.repo) : undefined;
   if (context.repo) {
     const reason = deferReason(context.repo);
