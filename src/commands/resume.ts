@@ -7,10 +7,11 @@ import { usageError } from '../errors.js';
 import { bootPath, bootStatus } from '../store/boot-file.js';
 import { attachChecks } from '../store/expectations.js';
 import { deadlineOf, GuardedReader, openBriefingContext } from '../store/guarded-read.js';
-import { untoldLosses } from '../store/lease.js';
+import { lossesToSay } from '../store/lease.js';
 import { readBriefing } from '../store/snapshot.js';
 import { commitsSinceHandoff, verifyState, type Warning } from '../store/warnings.js';
 import { pendingChanges } from '../store/with-code.js';
+import { pendingChangeCount } from '../store/commit-step.js';
 import { parseCount } from './shared.js';
 
 export interface ResumeOptions {
@@ -52,9 +53,9 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     const count = await reader.part('the commits since the handoff', [], undefined, () => commitsSinceHandoff(context, handoff, reader.timeLeft));
     if (count !== undefined) snapshot.commitsSinceHandoff = count;
   }
-  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length }));
+  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length, changes: pendingChangeCount(context) }));
   if (recording) snapshot.recording = recording;
-  const losses = untoldLosses(context, tasks).map((loss) => ({ message: loss.message, gates: true })); // a claim this agent lost comes first
+  const losses = lossesToSay(context, tasks).map((loss) => ({ message: loss.message, gates: !loss.told_before })); // a claim this agent lost comes first; news gates --check
   const warnings: Warning[] = [...losses, ...reader.warnings, ...context.warnings.map((message) => ({ message, gates: true })), ...checks];
   snapshot.warnings = warnings.map((warning) => warning.message);
   if (reader.missing.length || reader.timedOut) {

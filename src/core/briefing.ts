@@ -61,7 +61,8 @@ export interface Snapshot {
   /** What could not be read (damage, a git failure) or was not read in time: the briefing says so. */
   incomplete?: Incomplete;
   /** How changes are recorded in git, and how many state files wait for a commit. */
-  recording?: { mode: string; pending: number };
+  /** The commit mode; the state files waiting for a commit and how many changes they hold. */
+  recording?: { mode: string; pending: number; changes?: number };
 }
 
 export interface Incomplete {
@@ -307,8 +308,9 @@ function header(snapshot: Snapshot, mode: 'resume' | 'boot'): string {
 /** The commit mode, and what waits for a commit. */
 function recordingLine(recording: Snapshot['recording']): string {
   if (!recording) return '';
-  const { mode, pending } = recording;
-  const waiting = pending === 0 ? '' : mode === 'with-code' ? `; ${pending} state file(s) join your next commit` : `; ${pending} state file(s) not committed yet (\`agentstate commit\`)`;
+  const { mode, pending, changes = 0 } = recording;
+  const what = `${changes > 0 ? `${changes} change(s) in ` : ''}${pending} state file(s)`;
+  const waiting = pending === 0 ? '' : mode === 'with-code' ? `; ${what} join your next commit` : `; ${what} not committed yet (\`agentstate commit\`)`;
   return `Commit mode: ${mode}${waiting}.\n`;
 }
 
