@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandOutput, CommandRun, Loader } from './command.js';
-import { redactSecrets } from './core/guards.js';
+import { redactSecrets, secretsOf } from './core/guards.js';
+import { jsonText } from './core/text.js';
 import { AgentstateError, errnoError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
@@ -93,7 +94,7 @@ function globalOptions(command: Command): GlobalOptions {
 async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
   for (const warning of new Set(output.warnings ?? [])) writeErr(`agentstate: warning: ${warning}`);
   if (mode.json) {
-    writeOut(JSON.stringify(output.data, null, 2));
+    writeOut(jsonText(output.data, 2));
     return;
   }
   if (mode.quiet) {
@@ -111,8 +112,10 @@ async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
  * here too (see `main`).
  */
 export function scrubSecrets(text: string): string {
-  return redactSecrets(text);
+  argumentSecrets ??= secretsOf(process.argv.slice(2));
+  return redactSecrets(text, argumentSecrets);
 }
+let argumentSecrets: Array<[string, string]> | undefined;
 
 function scrubbed<T>(error: T): T {
   if (!(error instanceof Error)) return (typeof error === 'string' ? scrubSecrets(error) : error) as T;
@@ -126,7 +129,7 @@ function report(mode: OutputMode, raw: unknown): void {
   const expected = error instanceof AgentstateError ? error : scrubbed(errnoError(error));
   if (expected) {
     writeErr(`agentstate: ${expected.message}${expected.hint ? `\n  hint: ${expected.hint}` : ''}`);
-    if (mode.json) writeOut(JSON.stringify({ error: { code: expected.exitCode, message: expected.message, hint: expected.hint ?? null } }, null, 2));
+    if (mode.json) writeOut(jsonText({ error: { code: expected.exitCode, message: expected.message, hint: expected.hint ?? null } }, 2));
     if (process.env.AGENTSTATE_DEBUG === '1') writeErr(String((error as Error).stack));
     process.exitCode = expected.exitCode;
     return;
@@ -138,7 +141,7 @@ function report(mode: OutputMode, raw: unknown): void {
       ? String(error.stack)
       : '  this is a bug; rerun with AGENTSTATE_DEBUG=1 for a stack trace and please report it',
   );
-  if (mode.json) writeOut(JSON.stringify({ error: { code: Exit.failure, message, hint: null } }, null, 2));
+  if (mode.json) writeOut(jsonText({ error: { code: Exit.failure, message, hint: null } }, 2));
   process.exitCode = Exit.failure;
 }
 

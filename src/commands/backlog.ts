@@ -6,7 +6,7 @@ import { onceTask } from '../core/once.js';
 import { newId, resolveIdPrefix } from '../core/ids.js';
 import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schemas.js';
 import { blockersOf } from '../core/task-board.js';
-import { cellText, visible } from '../core/text.js';
+import { cellText, jsonText, visible } from '../core/text.js';
 import { conflictError, notFoundError, usageError } from '../errors.js';
 import { readBacklog, writeBacklog } from '../store/backlog-file.js';
 import { lossesToSay } from '../store/lease.js';
@@ -158,7 +158,7 @@ export const show: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const lost = lossesToSay(context, [task]).map((loss) => loss.message); // this agent lost the task: say so
   const output = taskOutput(context, task, { lost }, () =>
     Object.entries(task)
-      .map(([key, value]) => `${key}: ${typeof value === 'string' ? visible(value) : JSON.stringify(value)}`)
+      .map(([key, value]) => `${visible(key)}: ${typeof value === 'string' ? visible(value) : jsonText(value)}`)
       .join('\n'),
   );
   return { ...output, warnings: [...lost, ...context.warnings] };

@@ -22,6 +22,6 @@ export const run: CommandRun = async ({ globals }) => {
         ? `recorded ${paths.length ? paths.join(', ') : 'deferred changes'}${commitNote(commit)}`
         : commit.status === 'unchanged'
           ? 'nothing to record: the state files are committed'
-          : `not recorded (${commit.status === 'deferred' ? commit.reason : 'git recording is off'})`,
+          : `not recorded (${commit.reason ?? 'git recording is off'})`,
   };
 };

@@ -15,9 +15,10 @@ import { describeHolder, readHolder } from '../store/lock.js';
 import { inspectFiles, removeFiles, repairLog, restoreMutable, tempFiles } from '../store/repair.js';
 import { trackedLocalFiles, uncommittedStatePaths, workingTreeFiles } from '../store/state-files.js';
 import { historyReport } from '../store/history-check.js';
+import { STATE_DIR } from '../store/layout.js';
 import { mutate } from '../store/mutate.js';
 import { pendingChanges } from '../store/with-code.js';
-import { pendingChangeCount } from '../store/commit-step.js';
+import { isNotVersioned, pendingChangeCount } from '../store/commit-step.js';
 import { staleLock } from '../store/warnings.js';
 import { minimumWriter, SCHEMA_FILES, skewFindings } from '../store/skew.js';
 
@@ -78,6 +79,7 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const changes = present ? pendingChangeCount(context) : 0;
   const what = `${changes > 0 ? `${changes} change(s) in ` : ''}${waiting.length} state file(s)`;
   if (withCode) add('commit mode', true, `with-code: ${waiting.length ? `${what} join your next commit (${waiting.join(', ')})` : 'nothing waits for a commit'}`);
+  else if (present && isNotVersioned(context)) add('deferred commits', true, `none: not versioned: ${STATE_DIR}/ is git-ignored (remove it from .gitignore to version the state)`);
   else {
     // Mid-merge the state files are git's to finish: `agentstate commit` would be deferred anyway.
     const operation = mergingOperation(context.repo);

@@ -4,6 +4,7 @@ import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { readLearningViews } from '../store/learnings-file.js';
 import { table } from '../output.js';
+import { cellText } from '../core/text.js';
 import { age } from './shared.js';
 
 export interface LearningsOptions {
@@ -44,11 +45,11 @@ export const run: CommandRun<LearningsOptions> = async ({ options, globals }) =>
             [
               ['ID', 'KIND', 'AGE', 'CONFIRMED', 'LESSON'],
               ...learnings.map((view) => [
-                view.id,
-                view.status === 'retired' ? style.dim('retired') : view.category,
+                cellText(view.id),
+                view.status === 'retired' ? style.dim('retired') : cellText(view.category),
                 view.age,
                 view.confirmations ? `${view.confirmations}×` : '-',
-                `${view.text}${view.tags.length ? style.dim(` [${view.tags.join(', ')}]`) : ''}${view.refs.length ? style.dim(` (${view.refs.join(', ')})`) : ''}`,
+                `${cellText(view.text)}${view.tags.length ? style.dim(` [${cellText(view.tags.join(', '))}]`) : ''}${view.refs.length ? style.dim(` (${cellText(view.refs.join(', '))})`) : ''}`,
               ]),
             ],
             style,

@@ -2,6 +2,7 @@ import type { CommandRun } from '../command.js';
 import type { DecisionView } from '../core/decisions.js';
 import { render } from '../core/briefing.js';
 import { sessionStartOutput } from '../core/hook-output.js';
+import { jsonText } from '../core/text.js';
 import { usageError } from '../errors.js';
 import { bootPath, bootStatus } from '../store/boot-file.js';
 import { attachChecks } from '../store/expectations.js';
@@ -69,7 +70,7 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     data,
     exitCode,
     warnings: options.check ? gate.map((problem) => `resume --check: ${problem}`) : incomplete,
-    human: () => (format === 'json' ? JSON.stringify(data, null, 2) : format === 'hook' ? sessionStartOutput(rendered.text) : rendered.text),
+    human: () => (format === 'json' ? jsonText(data, 2) : format === 'hook' ? sessionStartOutput(rendered.text) : rendered.text),
     quiet: options.check ? '' : rendered.text,
   };
 };

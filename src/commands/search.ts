@@ -1,6 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { KINDS, type SearchKind } from '../core/search-records.js';
 import { applyMarks, queryWords, snippet } from '../core/search-text.js';
+import { cellText } from '../core/text.js';
 import { usageError } from '../errors.js';
 import { table, terminalWidth, visibleLength, type Style } from '../output.js';
 import { openContext } from '../store/context.js';
@@ -51,7 +52,7 @@ export const run: CommandRun<SearchOptions> = async ({ args, options, globals })
 
 /** One line per hit; on a terminal the text is cut to fit around its first match and the words are marked. */
 function render(hits: SearchHit[], style: Style): string {
-  const rows = hits.map((hit) => [hit.kind, style.dim(hit.id), hit.at.slice(0, 10), hit.status ?? '']);
+  const rows = hits.map((hit) => [hit.kind, style.dim(cellText(hit.id)), cellText(hit.at.slice(0, 10)), cellText(hit.status ?? '')]);
   const hasStatus = hits.some((hit) => hit.status);
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => visibleLength(row[column]!))));
   const used = widths.slice(0, hasStatus ? 4 : 3).reduce((sum, width) => sum + width + 2, 0);

@@ -9,6 +9,7 @@ import { exactValue } from '../core/text.js';
 import { readDecisionViews } from '../store/decisions-file.js';
 import { usageError } from '../errors.js';
 import type { StateContext } from '../store/context.js';
+import { inFuture } from '../core/merge-runtime.js';
 
 /** Validate a record before a byte is written (SPEC 4.8, 4.10, 4.11): exit 2 naming the field. */
 export function validated<T>(context: StateContext, schema: ZodType<T>, record: unknown, oversizeHint?: string): T {
@@ -98,6 +99,7 @@ export function age(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '?';
   const ms = now - Date.parse(iso);
   if (!Number.isFinite(ms)) return '?';
+  if (inFuture(iso, now)) return 'future';
   const seconds = Math.max(0, Math.round(ms / 1000));
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;

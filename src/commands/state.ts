@@ -6,7 +6,7 @@ import { openContext, type StateContext } from '../store/context.js';
 import { readRuntime, writeRuntime } from '../store/runtime-file.js';
 import { mutate } from '../store/mutate.js';
 import type { Transaction } from '../store/transaction.js';
-import { exactValue, visible } from '../core/text.js';
+import { exactValue, jsonText, visible } from '../core/text.js';
 import { guard, nowIso, parseCount } from './shared.js';
 
 /** `agentstate state get|set|unset`: runtime state, read-modify-write under the lock, versioned. */
@@ -49,8 +49,9 @@ export const get: CommandRun = async ({ args, globals }) => {
       data: { ...runtime },
       quiet: JSON.stringify(runtime.fields),
       human: () =>
-        `version ${runtime.version}, updated ${runtime.updated_at ?? 'never'}${runtime.updated_by ? ` by ${runtime.updated_by}` : ''}, heartbeat ${runtime.heartbeat_at ?? 'never'}\n` +
-        (Object.keys(runtime.fields).length ? JSON.stringify(runtime.fields, null, 2) : '(no fields)'),
+        visible(`version ${runtime.version}, updated ${runtime.updated_at ?? 'never'}${runtime.updated_by ? ` by ${runtime.updated_by}` : ''}, heartbeat ${runtime.heartbeat_at ?? 'never'}`) +
+        '\n' +
+        (Object.keys(runtime.fields).length ? jsonText(runtime.fields, 2) : '(no fields)'),
     };
   }
   const found = getPath(runtime.fields, segmentsOf(key));

@@ -1,3 +1,4 @@
+import { visible } from './text.js';
 import { cardDetail, COLUMN_TITLES, COLUMNS, type Board, type Card, type Column } from './board.js';
 
 /**
@@ -79,7 +80,7 @@ function stacked(board: Board, width: number, now: number, paint: Paint): string
 
 /** Cut to a width with an ellipsis (the text has no colour yet). */
 export function cut(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = visible(text).replace(/\s+/g, ' ');
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
 }
 
@@ -87,7 +88,7 @@ export function cut(text: string, width: number): string {
 export function wrap(text: string, width: number, max: number): string[] {
   const all: string[] = [];
   let line = '';
-  for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
+  for (const word of visible(text).replace(/\s+/g, ' ').trim().split(' ')) {
     for (let rest = word; rest; ) {
       const next = line ? `${line} ${rest}` : rest;
       if (next.length <= width) {
@@ -111,5 +112,5 @@ export function wrap(text: string, width: number, max: number): string[] {
 }
 
 // eslint-disable-next-line no-control-regex
-const visible = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
-const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - visible(text)));
+const shownLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - shownLength(text)));

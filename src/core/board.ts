@@ -1,6 +1,7 @@
 import { byPriority } from './backlog.js';
 import { blockersOf } from './task-board.js';
 import type { Task } from './schemas.js';
+import { inFuture } from './merge-runtime.js';
 
 /**
  * The backlog as a board: ready, in progress (owner and lease), blocked (and by what), done
@@ -93,6 +94,9 @@ export function cardDetail(card: Card, column: Column, now: number): string {
     if (card.waits_on.length) return `waits on ${card.waits_on.map((dep) => `${dep.id} (${dep.status})`).join(', ')}`;
     return card.notes ? `blocked: ${card.notes.replace(/\s+/g, ' ')}` : 'blocked';
   }
-  if (column === 'done') return `done ${span(Math.max(0, now - Date.parse(card.updated)))} ago${card.owner ? ` · @${card.owner}` : ''}`;
+  if (column === 'done') {
+    const when = inFuture(card.updated, now) ? `in the future (${card.updated.slice(0, 10)})` : `${span(Math.max(0, now - Date.parse(card.updated)))} ago`;
+    return `done ${when}${card.owner ? ` · @${card.owner}` : ''}`;
+  }
   return card.epic ? `epic ${card.epic}` : '';
 }

@@ -5,6 +5,7 @@ import type { Task } from './schemas.js';
 import type { BlockedTask, InProgressTask } from './task-board.js';
 import { inlineText } from './text.js';
 import { matchesAll, queryWords } from './search-text.js';
+import { inFuture } from './merge-runtime.js';
 
 /**
  * The resume briefing and the AGENTS.md block: one renderer over one snapshot of the state.
@@ -97,6 +98,8 @@ function ago(iso: string | undefined, now: number): string {
   if (!iso) return 'never';
   const minutes = Math.round((now - Date.parse(iso)) / 60000);
   if (!Number.isFinite(minutes)) return '?';
+  // A clock ahead of ours (or a forged date) is shown for what it is, never as "just now".
+  if (inFuture(iso, now)) return `in the future (${oneLine(iso)})`;
   if (minutes < 1) return 'just now';
   if (minutes < 120) return `${minutes}m ago`;
   if (minutes < 48 * 60) return `${Math.round(minutes / 60)}h ago`;
@@ -106,7 +109,7 @@ function ago(iso: string | undefined, now: number): string {
 function decisionLine(view: DecisionView, when: string): string {
   const action = view.action ? `; action: ${oneLine(view.action)}` : '';
   const tags = view.tags.length ? ` [${oneLine(view.tags.join(', '))}]` : '';
-  return `- ${view.id} **${oneLine(view.title)}** (${when}, ${oneLine(view.agent)})${tags} — why: ${oneLine(view.why)}${action}`;
+  return `- ${oneLine(view.id)} **${oneLine(view.title)}** (${when}, ${oneLine(view.agent)})${tags} — why: ${oneLine(view.why)}${action}`;
 }
 
 /**
@@ -125,10 +128,10 @@ function expectationLines(view: DecisionView, mode: 'resume' | 'boot'): string {
 }
 
 function learningLine(view: LearningView, when: string): string {
-  const tags = view.tags.length ? ` [${view.tags.join(', ')}]` : '';
+  const tags = view.tags.length ? ` [${oneLine(view.tags.join(', '))}]` : '';
   const refs = view.refs.length ? ` (${view.refs.map(oneLine).join(', ')})` : '';
   const confirmed = view.confirmations ? `, confirmed ${view.confirmations}×` : '';
-  return `- ${view.id} ${view.category}: ${oneLine(view.text)}${tags}${refs} (${when}${confirmed})`;
+  return `- ${oneLine(view.id)} ${oneLine(view.category)}: ${oneLine(view.text)}${tags}${refs} (${when}${confirmed})`;
 }
 
 /** The boot block lists this many learnings (resume lists more). */
@@ -137,23 +140,23 @@ export const RESUME_LEARNINGS = 10;
 
 function taskLine(task: Task): string {
   const extra = [task.epic ? `epic ${task.epic}` : '', task.owner ? `owner ${task.owner}` : ''].filter(Boolean).join(', ');
-  return `- ${task.id} [${task.priority}] ${oneLine(task.title)}${extra ? ` (${oneLine(extra)})` : ''}`;
+  return `- ${oneLine(task.id)} [${oneLine(task.priority)}] ${oneLine(task.title)}${extra ? ` (${oneLine(extra)})` : ''}`;
 }
 
 /** A claimed task: who holds it since when; in resume, whether the owner is still around. */
 function inProgressLine(task: InProgressTask, mode: 'resume' | 'boot', now: number): string {
-  const head = `- ${task.id} [${task.priority}] ${oneLine(task.title)} — ${oneLine(task.owner || 'no owner')}`;
+  const head = `- ${oneLine(task.id)} [${oneLine(task.priority)}] ${oneLine(task.title)} — ${oneLine(task.owner || 'no owner')}`;
   if (mode === 'boot') return `${head} since ${day(task.since)}`;
   const activity = task.lastActivity ? `last active ${ago(task.lastActivity, now)}` : 'no activity known';
   if (!task.stale) return `${head} since ${ago(task.since, now)}; ${activity}`;
-  return `${head} since ${ago(task.since, now)}; STALE: ${activity}, the owner may be gone (\`agentstate backlog release ${task.id} --force\` frees it)`;
+  return `${head} since ${ago(task.since, now)}; STALE: ${activity}, the owner may be gone (\`agentstate backlog release ${oneLine(task.id)} --force\` frees it)`;
 }
 
 function blockedLine(task: BlockedTask): string {
-  const waits = task.blockedBy.map((blocker) => `${blocker.id} (${blocker.status === 'unknown' ? 'no such task' : blocker.status})`).join(', ');
+  const waits = task.blockedBy.map((blocker) => `${oneLine(blocker.id)} (${blocker.status === 'unknown' ? 'no such task' : blocker.status})`).join(', ');
   const marked = task.marked ? `marked blocked${task.note ? `: ${oneLine(task.note)}` : ''}` : '';
   const why = [marked, waits ? `waits on ${waits}` : ''].filter(Boolean).join('; ');
-  return `- ${task.id} [${task.priority}] ${oneLine(task.title)} — ${why}`;
+  return `- ${oneLine(task.id)} [${oneLine(task.priority)}] ${oneLine(task.title)} — ${why}`;
 }
 
 function handoffItems(handoff: Handoff): string[] {
@@ -210,7 +213,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
   if (handoff) {
     sections.push({
       key: 'handoff',
-      title: `Latest handoff (${when(handoff.at)}, ${oneLine(handoff.agent)}, ${handoff.id})`,
+      title: `Latest handoff (${when(handoff.at)}, ${oneLine(handoff.agent)}, ${oneLine(handoff.id)})`,
       items: handoffItems(handoff),
       rank: 6,
     });
@@ -236,7 +239,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
   });
   if (mode === 'resume' && snapshot.runtime) {
     const runtime = snapshot.runtime;
-    const fields = Object.entries(runtime.fields).map(([key, value]) => `- ${key}: ${oneLine(JSON.stringify(value))}`);
+    const fields = Object.entries(runtime.fields).map(([key, value]) => `- ${oneLine(key)}: ${oneLine(JSON.stringify(value))}`);
     sections.push({
       key: 'runtime',
       title: `Runtime state (version ${runtime.version}, updated ${ago(runtime.updated_at, now)}${runtime.updated_by ? ` by ${oneLine(runtime.updated_by)}` : ''}; heartbeat ${ago(runtime.heartbeat_at, now)})`,
@@ -271,7 +274,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     sections.push({
       key: 'decisions',
       title: 'Recent decisions',
-      items: snapshot.recentDecisions.map((view) => `- ${view.id} [${view.status}] ${oneLine(view.title)} (${when(view.at)})`),
+      items: snapshot.recentDecisions.map((view) => `- ${oneLine(view.id)} [${oneLine(view.status)}] ${oneLine(view.title)} (${when(view.at)})`),
       rank: 2,
     });
     sections.push({
@@ -279,7 +282,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
       title: 'Recent events',
       items: snapshot.recentEvents.map(
         (event) =>
-          `- ${when(event.at)} ${oneLine(event.type)} ${oneLine(event.agent)}: ${oneLine(event.summary ?? '')}${event.ref ? ` (${oneLine(event.ref)})` : ''} ${event.id}`,
+          `- ${when(event.at)} ${oneLine(event.type)} ${oneLine(event.agent)}: ${oneLine(event.summary ?? '')}${event.ref ? ` (${oneLine(event.ref)})` : ''} ${oneLine(event.id)}`,
       ),
       rank: 1,
     });

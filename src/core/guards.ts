@@ -40,8 +40,28 @@ export function secretIn(text: string): string | undefined {
   return rule;
 }
 
-/** The text with every secret the scanner finds replaced: error messages must never echo one. */
-export function redactSecrets(text: string): string {
+/**
+ * The secrets in texts the user gave (the command line's arguments), each as the whole text and as
+ * the part the scanner matched, with the rule. An error message can quote either where a rescan
+ * would miss it (`--attach <jwt>: no such file`: gitleaks' rule wants the token to end there).
+ */
+export function secretsOf(texts: string[]): Array<[string, string]> {
+  const found: Array<[string, string]> = [];
+  for (const text of texts) {
+    scanSecrets(text, (match) => {
+      found.push([text, match.rule], [text.slice(match.start, match.end), match.rule]);
+      return false;
+    });
+  }
+  return found.sort((a, b) => b[0].length - a[0].length);
+}
+
+/**
+ * The text with every secret the scanner finds replaced, and every one of `known` (from
+ * `secretsOf`) wherever it appears: error messages must never echo one.
+ */
+export function redactSecrets(text: string, known: Array<[string, string]> = []): string {
+  for (const [secret, rule] of known) if (secret) text = text.split(secret).join(`[redacted: ${rule}]`);
   const spans: SecretMatch[] = [];
   scanSecrets(text, (match) => spans.push(match) < 0);
   spans.sort((a, b) => a.start - b.start);

@@ -29,6 +29,9 @@ export interface RuntimeClock {
 
 /** How far a clock may run ahead before its time stamps stop counting. */
 export const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
+/** A time later than now by more than clocks disagree: a wrong clock or a forged date, never "fresh". */
+export const inFuture = (iso: string, now: number): boolean => Date.parse(iso) > now + CLOCK_TOLERANCE_MS;
 /** merge_notes keeps the most recent ones only. */
 const MAX_NOTES = 20;
 

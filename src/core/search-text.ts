@@ -1,3 +1,5 @@
+import { visible } from './text.js';
+
 /**
  * What search (and `resume --focus`) calls a match: text is cut into lower-case words of letters
  * and digits; a query word matches a word of the text that is equal to it or, for a query word of
@@ -97,13 +99,13 @@ export function snippet(text: string, marks: Array<[number, number]>, width: num
   };
 }
 
-/** The text with each mark wrapped by `mark` (e.g. a colour on a terminal). */
+/** The text with each mark wrapped by `mark` (e.g. a colour on a terminal); hidden characters written out (`\x1b`). */
 export function applyMarks(text: string, marks: Array<[number, number]>, mark: (word: string) => string): string {
   let out = '';
   let at = 0;
   for (const [from, to] of marks) {
-    out += text.slice(at, from) + mark(text.slice(from, to));
+    out += visible(text.slice(at, from)) + mark(visible(text.slice(from, to)));
     at = to;
   }
-  return out + text.slice(at);
+  return out + visible(text.slice(at));
 }

@@ -1,5 +1,6 @@
 import { byPriority, readyTasks } from './backlog.js';
 import type { Task } from './schemas.js';
+import { inFuture } from './merge-runtime.js';
 
 /**
  * The backlog as a new session needs it: what is in progress (and whether its owner is still
@@ -62,9 +63,11 @@ export function inProgressOf(task: Task, options: BoardOptions = {}): InProgress
   const since = claimedAt(task);
   const view: InProgressTask = { id: task.id, title: task.title, priority: task.priority, owner, since, stale: false };
   if (!options.activity) return view;
-  const lastActivity = latest(since, task.updated, options.activity.get(owner));
+  const now = options.now ?? Date.now();
+  // A time in the future proves no activity: a wrong clock would keep a dead owner's claim fresh forever.
+  const lastActivity = latest(...[since, task.updated, options.activity.get(owner)].filter((at) => !at || !inFuture(at, now)));
   const limitMs = (options.staleMinutes ?? 60) * 60_000;
-  const stale = lastActivity === undefined || (options.now ?? Date.now()) - Date.parse(lastActivity) > limitMs;
+  const stale = lastActivity === undefined || now - Date.parse(lastActivity) > limitMs;
   return { ...view, ...(lastActivity ? { lastActivity } : {}), stale };
 }
 

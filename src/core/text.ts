@@ -22,6 +22,17 @@ export function visible(text: string): string {
   });
 }
 
+/** What JSON.stringify leaves raw of those characters (DEL, C1, separators, bidi): JSON escapes only C0. */
+const HIDDEN_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text in which no character can act on a terminal: the same data (every such character is
+ * inside a string, written as `\uXXXX`), so `--json` piped to a screen shows, not obeys, them.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(HIDDEN_IN_JSON, (char) => `\\u${hex(char.charCodeAt(0), 4)}`);
+}
+
 /** One line for a table cell: the first line, with a marker saying how many more there are. */
 export function firstLine(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');

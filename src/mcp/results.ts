@@ -1,5 +1,5 @@
 import type { CommandOutput } from '../command.js';
-import { redactSecrets } from '../core/guards.js';
+import { redactSecrets, secretsOf, walkStrings } from '../core/guards.js';
 import { AgentstateError, errnoError, Exit } from '../errors.js';
 import type { Style } from '../output.js';
 
@@ -27,16 +27,21 @@ export function commandResult(output: CommandOutput, asText: boolean, style: Sty
  * agent reads the same message whichever way it called. Nothing was written (the command
  * validates before it writes).
  */
-export function errorResult(raw: unknown): ToolResult {
+export function errorResult(raw: unknown, input: unknown = {}): ToolResult {
   const error = raw instanceof AgentstateError ? raw : (errnoError(raw) ?? raw); // a failure of the file system is not a bug
+  // The call's own values, as the CLI does with its arguments: redacted wherever the message quotes them.
+  const given: string[] = [];
+  walkStrings(input, (text) => given.push(text) < 0, '', true);
+  const known = secretsOf(given);
+  const redact = (text: string) => redactSecrets(text, known);
   if (error instanceof AgentstateError) {
     // As the CLI: a secret pasted where an id or option was expected is not printed back.
-    const message = redactSecrets(error.message);
-    const hint = error.hint ? redactSecrets(error.hint) : undefined;
+    const message = redact(error.message);
+    const hint = error.hint ? redact(error.hint) : undefined;
     const text = `agentstate: ${message}${hint ? `\n  hint: ${hint}` : ''}`;
     return { content: [{ type: 'text', text }], structuredContent: { error: { code: error.exitCode, message, hint: hint ?? null } }, isError: true };
   }
-  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  const message = redact(error instanceof Error ? error.message : String(error));
   const text = `agentstate: unexpected error: ${message}\n  this is a bug; rerun with AGENTSTATE_DEBUG=1 for a stack trace and please report it`;
   if (process.env.AGENTSTATE_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return { content: [{ type: 'text', text }], structuredContent: { error: { code: Exit.failure, message, hint: null } }, isError: true };

@@ -49,7 +49,7 @@ export async function serve(globals: GlobalOptions): Promise<void> {
         const run = (await load()) as CommandRun;
         return commandResult(await run({ args, options: defined(options), globals: await project.options() }), spec.text === true, style);
       } catch (error) {
-        return errorResult(error);
+        return errorResult(error, input);
       }
     });
 

@@ -46,6 +46,14 @@ function notePendingChange(context: StateContext, command: string, tx: Transacti
   appendFileSync(changesFile(context), `${command}\t${tx.summary.replace(/\s+/g, ' ').trim()}\n`);
 }
 
+/**
+ * The deferred list, only the paths a commit of ours may hold (state files, AGENTS.md,
+ * .gitattributes): a line naming anything else, however it got there, is never committed or read.
+ */
+export function readDeferred(context: StateContext): string[] {
+  return readPending(pendingFile(context)).filter((path) => !path.split('/').includes('..') && isOurPath(context, path));
+}
+
 /** Note the paths about to be written, before the first byte: a process killed before its commit leaves them for the next command. */
 export function notePending(context: StateContext, path: string): void {
   const file = pendingFile(context);
@@ -56,7 +64,7 @@ export function notePending(context: StateContext, path: string): void {
 
 export function recordChanges(context: StateContext, command: string, tx: Transaction): CommitOutcome {
   const file = pendingFile(context);
-  const paths = new Set([...readPending(file), ...[...tx.changed].map((path) => context.display(path))]);
+  const paths = new Set([...readDeferred(context), ...[...tx.changed].map((path) => context.display(path))]);
   const remove = [...tx.untracked].map((path) => context.display(path)).filter((path) => path.startsWith(`${context.display(context.path(LOCKS_DIR))}/`));
   if (paths.size === 0 && remove.length === 0) return { status: 'unchanged' };
   const mode = context.commitMode;
@@ -175,8 +183,9 @@ function withHeadRecords(context: StateContext, tx: Transaction, path: string, b
 }
 
 /** .agentstate/ ignored by git and not tracked: the user chose not to version it. */
-function isNotVersioned(context: StateContext): boolean {
-  const repo = context.repo!;
+export function isNotVersioned(context: StateContext): boolean {
+  const repo = context.repo;
+  if (!repo) return false;
   const head = readHead(repo).sha;
   if (head) {
     const store = new ObjectStore(repo);

@@ -8,7 +8,7 @@ import { healFromHead, healFromJournal } from './heal.js';
 import { journalRecords } from './journal.js';
 import { ensureLocalDir, LOCAL_FILES, localPath } from './local.js';
 import { withLock } from './lock.js';
-import { refuseSymlinkedStateDir, restoreMissing } from './prepare.js';
+import { refuseSecretIdentity, refuseSymlinkedStateDir, restoreMissing } from './prepare.js';
 import { refuseNewerSchema } from './skew.js';
 import { renewLeases } from './lease.js';
 import { readPending, Transaction, writePending } from './transaction.js';
@@ -34,6 +34,7 @@ export interface Recorded<T> {
 export async function mutate<T>(context: StateContext, command: string, fn: (tx: Transaction) => Promise<T> | T): Promise<Recorded<T>> {
   void context.commitMode; // a bad AGENTSTATE_COMMIT is a usage error before anything happens
   refuseSymlinkedStateDir(context);
+  refuseSecretIdentity(context);
   ensureLocalDir(context);
   const options = {
     timeoutMs: context.config.lock.timeout_ms,

@@ -1,10 +1,28 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { hasHead, readTreeFiles } from '../git/blobs.js';
 import { excludedBySparseCheckout } from '../git/repo.js';
+import { secretIn } from '../core/guards.js';
 import { sparseCheckoutError, usageError } from '../errors.js';
 import { ARCHIVE_DIR, BLOBS_DIR, FILES, LOCKS_DIR } from './layout.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
+
+/**
+ * The agent name and the session go into records, runtime.json's `updated_by` and every commit's
+ * trailers, whatever the command: a token there is refused like any field (SPEC 4.10), before a
+ * byte is written. The value itself is never named.
+ */
+export function refuseSecretIdentity(context: StateContext): void {
+  if (context.options.allowSecret) return;
+  const sources: Array<[string, string | undefined]> = [
+    ['the agent name (--agent, AGENTSTATE_AGENT or git user.name)', context.agent()],
+    ['AGENTSTATE_SESSION', context.session()],
+  ];
+  for (const [what, value] of sources) {
+    const rule = value ? secretIn(value) : undefined;
+    if (rule) throw usageError(`refused: ${what} looks like a secret (${rule}); git history is forever`, 'nothing was written; give a name that is not a secret');
+  }
+}
 
 /**
  * Before a command writes: the state folder must be a real folder inside the repository, and a

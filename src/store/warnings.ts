@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Snapshot } from '../core/briefing.js';
+import { inFuture } from '../core/merge-runtime.js';
+import { visible } from '../core/text.js';
 import type { Task } from '../core/schemas.js';
 import { git } from '../git/run.js';
 import { BOOT_FILE } from './layout.js';
@@ -42,7 +44,9 @@ export function verifyState(context: StateContext, input: VerifyInput): Warning[
   const limitMinutes = context.config.runtime.heartbeat_stale_minutes;
   if (runtime?.heartbeat_at) {
     const minutes = (Date.now() - Date.parse(runtime.heartbeat_at)) / 60000;
-    if (minutes > limitMinutes) gate(`runtime heartbeat is ${Math.round(minutes)} minutes old (limit ${limitMinutes}): the last session may have died`);
+    if (inFuture(runtime.heartbeat_at, Date.now())) {
+      gate(`runtime heartbeat ${visible(runtime.heartbeat_at)} is in the future: a clock is wrong (or the date was forged), so it does not show the last session is alive`);
+    } else if (minutes > limitMinutes) gate(`runtime heartbeat is ${Math.round(minutes)} minutes old (limit ${limitMinutes}): the last session may have died`);
   }
   const commits = new Set<string>();
   const branches = new Set<string>();

@@ -6,9 +6,9 @@ import { readHead } from '../git/repo.js';
 import { stageBlobs } from '../git/stage.js';
 import { headFile } from '../git/tree-edit.js';
 import { findBlock, spliceBlock } from './boot-file.js';
-import { clearPending, pendingFile } from './commit-step.js';
+import { clearPending, pendingFile, readDeferred } from './commit-step.js';
 import { BOOT_FILE } from './layout.js';
-import { readPending, writePending } from './transaction.js';
+import { writePending } from './transaction.js';
 import type { StateContext } from './context.js';
 import type { FileSet } from './state-files.js';
 
@@ -22,7 +22,7 @@ import type { FileSet } from './state-files.js';
 /** Pending paths whose work-tree content HEAD already holds are no longer pending. */
 export function prunePending(context: StateContext): string[] {
   const file = pendingFile(context);
-  const pending = readPending(file);
+  const pending = readDeferred(context);
   const repo = context.repo;
   if (!repo || pending.length === 0) return pending;
   const store = new ObjectStore(repo);
@@ -39,7 +39,7 @@ export function prunePending(context: StateContext): string[] {
 
 /** State files waiting for a commit: in with-code those HEAD does not hold yet; otherwise those whose commit was deferred. */
 export function pendingChanges(context: StateContext): string[] {
-  return context.commitMode === 'with-code' ? prunePending(context) : readPending(pendingFile(context));
+  return context.commitMode === 'with-code' ? prunePending(context) : readDeferred(context);
 }
 
 /** What the pending paths would add to the commit being made, on top of the index's files. */

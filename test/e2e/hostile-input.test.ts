@@ -6,6 +6,9 @@ import { BIN, baseEnv, cli, git, json, stateRepo } from '../helpers/cli.js';
 
 /** Issue 16: inputs chosen to break secret scanning and attachments. Tokens are assembled at run time. */
 const TOKEN = ['gh', 'p_', 'K3x9Lq2ZtW4mNc7VbR1sD8fH6jP0yA5eUoGi'].join('');
+/** A JWT and a key assignment: the scanner finds them alone, not inside a message such as `--attach <jwt>: no such file`. */
+const JWT = ['ey', 'JhbGciOiJIUzI1NiJ9', '.', 'ey', 'JzdWIiOiJ4Zt7pQw9xKm', '.', 'Zt7pQw9xKmZt7pQw9xKmZt7pQw9xKmZt7pQw9xKmab'].join('');
+const KEY_LINE = ['api', '_key = ', 'Qv8rTz2mWx5nLk7pJh3gFd9sBc4'].join('');
 const PEM = ['-----BEGIN RSA ', 'PRIVATE KEY-----\n', 'MIIEowIBAAKCAQEAx8fQ2kL9mZpT4rV7sW1yB3nC6dE8fG0hJ2kL4mN6pQ8rS0tU\n'.repeat(3), '-----END RSA ', 'PRIVATE KEY-----\n'].join('');
 
 /** Every byte agentstate could have written: the work tree and every git object. */
@@ -24,6 +27,8 @@ describe('secrets: no misses, no echoes', () => {
     ['state set with a token as the key', ['state', 'set', `${TOKEN}=1`]],
     ['state set with a token as a nested key', ['state', 'set', `deploy.${TOKEN}=1`]],
     ['a password in a URL with an empty user name', ['state', 'set', 'cache=redis://:Zt7pQw9xKm@cache.internal:6379']],
+    ['heartbeat with a token as --agent (runtime.json and the commit trailer)', ['heartbeat', '--agent', TOKEN]],
+    ['backlog add with a token as --agent (the commit trailer)', ['backlog', 'add', 'a task', '--agent', TOKEN]],
   ])('refuses %s (exit 2), and the value is nowhere', (_, args) => {
     const dir = stateRepo();
     const before = git(dir, 'rev-parse', 'HEAD');
@@ -37,12 +42,25 @@ describe('secrets: no misses, no echoes', () => {
     expect(leaks(dir, 'Zt7pQw9xKm')).toEqual([]);
   });
 
+  it('refuses a token as AGENTSTATE_SESSION (the commit trailer), and it is nowhere', () => {
+    const dir = stateRepo();
+    const before = git(dir, 'rev-parse', 'HEAD');
+    const run = cli(dir, ['backlog', 'add', 'a task'], { AGENTSTATE_SESSION: TOKEN });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/refused: AGENTSTATE_SESSION looks like a secret \(github-pat\)/);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(before);
+    expect(leaks(dir, TOKEN)).toEqual([]);
+  });
+
   it.each([
     ['a PEM where an option was expected', ['log', PEM]],
     ['a PEM as --data without =', ['log', 'x', '--data', PEM]],
     ['a token as state set without =', ['state', 'set', TOKEN]],
     ['a token as an id prefix', ['outcome', TOKEN, 'done']],
     ['a token as --commit', ['log', 'x', '--commit', TOKEN]],
+    ['a JWT as --attach', ['log', 'x', '--attach', JWT]],
+    ['a key assignment as --attach', ['log', 'x', '--attach', KEY_LINE]],
+    ['a JWT as an id prefix', ['backlog', 'show', JWT]],
   ])('no error path echoes a secret: %s', (_, args) => {
     const dir = stateRepo();
     for (const json of [false, true]) {
@@ -50,7 +68,14 @@ describe('secrets: no misses, no echoes', () => {
       expect(run.code).toBeGreaterThan(0);
       expect(run.stderr + run.stdout).not.toContain('MIIEowIBAAKCAQEAx8fQ2kL9');
       expect(run.stderr + run.stdout).not.toContain(TOKEN);
+      expect(run.stderr + run.stdout).not.toContain('Zt7pQw9xKmZt7pQw9xKm');
+      expect(run.stderr + run.stdout).not.toContain('Qv8rTz2mWx5nLk7pJh3gFd9sBc4');
     }
+  });
+
+  it('the scanner refuses the JWT and the key assignment as values (so no message may echo them)', () => {
+    const dir = stateRepo();
+    for (const text of [JWT, KEY_LINE]) expect(cli(dir, ['log', text]).stderr).toMatch(/looks like a secret \((jwt|generic-api-key)\)/);
   });
 
   it('lets look-alikes through: scikit-learn branch names and AWS region words', () => {

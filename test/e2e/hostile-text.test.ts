@@ -192,3 +192,72 @@ describe('CRLF line ends and a byte-order mark', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 });
+
+describe('terminal escapes in records a clone brought', () => {
+  /** ESC (colour, clipboard write), a one-byte C1 CSI, BEL and a right-to-left override. */
+  const HOSTILE = 'x\u001b[31mR\u001b]52;c;cHduZWQ=\u0007\u009b31mC\u202eBIDI';
+  // eslint-disable-next-line no-control-regex
+  const RAW = /[\u001b\u0007\u009b\u202e]/;
+  const line = (record: Record<string, unknown>) => `- ${JSON.stringify(record)}\n`;
+
+  /** Records in every state file with the hostile text in each free-text field, as a clone would bring them. */
+  function planted(): string {
+    const dir = stateRepo();
+    const h = (prefix: string) => prefix + HOSTILE;
+    const add = (file: string, text: string) => writeFileSync(join(dir, '.agentstate', file), read(dir, `.agentstate/${file}`) + text);
+    const at = '2026-01-02T00:00:00.000Z';
+    add('events.yaml', line({ id: 'ev-aaaaaaaaa1', at, type: 'note', agent: h('ag'), summary: h('sum'), ref: h('ref'), data: { [h('k')]: h('v') } }));
+    add('events.yaml', line({ id: 'ev-aaaaaaaaa2', at, type: 'handoff', agent: h('ag'), summary: h('h'), data: { done: [h('d')], remaining: [h('r')], uncertain: [], note: h('n') } }));
+    add('decisions.yaml', line({ id: 'd-aaaaaaaaa1', at, agent: h('ag'), kind: 'decision', title: h('dt'), why: h('w'), action: h('a'), standing: false }));
+    add('decisions.yaml', line({ id: 'd-aaaaaaaaa2', at, agent: h('ag'), kind: 'decision', title: h('so'), why: h('w'), standing: true }));
+    const task = { status: 'open', priority: 'P1', version: 1, created: at, updated: at };
+    add('backlog.yaml', line({ id: 't-aaaaaaaaa1', title: h('ti'), ...task, status: 'active', owner: h('ow'), epic: h('ep'), notes: h('no') }));
+    add('backlog.yaml', line({ id: 't-aaaaaaaaa2', title: h('op'), ...task }));
+    add('learnings.yaml', line({ id: 'l-aaaaaaaaa1', at, agent: h('ag'), kind: 'learning', text: h('le'), category: 'tip', tags: [h('tg')], refs: [h('rf')] }));
+    add('catch-log.tsv', ['ct-aaaaaaaaa1', at, h('co'), h('ca'), h('ag'), h('ou'), h('no')].join('\t') + '\n');
+    const runtime = JSON.parse(read(dir, '.agentstate/runtime.json')) as Record<string, unknown>;
+    writeFileSync(join(dir, '.agentstate/runtime.json'), JSON.stringify({ ...runtime, updated_by: h('ub'), fields: { [h('key')]: h('val') } }, null, 2));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'records from someone else', '--no-verify');
+    return dir;
+  }
+
+  it('ids that are not ids (a dependency, an event id) are written out too', () => {
+    const dir = stateRepo();
+    const at = '2026-01-02T00:00:00.000Z';
+    writeFileSync(join(dir, '.agentstate/backlog.yaml'), read(dir, '.agentstate/backlog.yaml') + line({ id: 't-aaaaaaaaa3', title: 'waits', status: 'open', priority: 'P1', version: 1, created: at, updated: at, depends_on: [`t-${HOSTILE}`] }));
+    writeFileSync(join(dir, '.agentstate/events.yaml'), read(dir, '.agentstate/events.yaml') + line({ id: `ev-${HOSTILE}`, at, type: 'note', agent: 'a', summary: 'an id that is not one' }));
+    for (const args of [['resume'], ['board'], ['check'], ['events'], ['backlog', 'list']]) {
+      const run = cli(dir, args);
+      expect(run.stdout + run.stderr, args.join(' ')).not.toMatch(RAW);
+    }
+    expect(cli(dir, ['resume']).stdout).toContain('waits on t-x\\x1b[31mR');
+  });
+
+  it('every reading command shows them written out, never raw, in text and in --json', () => {
+    const dir = planted();
+    const readers = [
+      ['events'],
+      ['decisions', '--all'],
+      ['resume'],
+      ['resume', '--format', 'json'],
+      ['backlog', 'next'],
+      ['backlog', 'list'],
+      ['backlog', 'show', 't-aaaaaaaaa1'],
+      ['catches'],
+      ['search', 'sum'],
+      ['search', 'tix'],
+      ['board'],
+      ['state', 'get'],
+      ['learnings'],
+    ];
+    for (const args of readers) {
+      for (const json of [false, true]) {
+        const run = cli(dir, json ? [...args, '--json'] : args);
+        expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBeLessThan(2);
+        expect(run.stdout + run.stderr, `${args.join(' ')}${json ? ' --json' : ''}`).not.toMatch(RAW);
+        if (!json) expect(run.stdout, args.join(' ')).toMatch(/\\x1b\[31m|\\u001b\[31m/);
+      }
+    }
+  });
+});

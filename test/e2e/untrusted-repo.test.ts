@@ -28,6 +28,20 @@ describe('a cloned repository is untrusted', () => {
     expect(git(dir, 'status', '--porcelain')).toMatch(/^\?\? \.env/m);
   });
 
+  it('the deferred list under the git dir is verified: a line naming a file that is not ours is never committed or read', () => {
+    const dir = stateRepo();
+    const list = join(dir, git(dir, 'rev-parse', '--git-path', 'agentstate/deferred-commit').trim());
+    writeFileSync(list, '.env\nsrc/app.ts\n../outside\n.agentstate/../.env\n');
+    mkdirSync(join(dir, '../outside'), { recursive: true });
+    writeFileSync(join(dir, '.env'), `TOKEN=${TOKEN}\n`);
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/app.ts'), 'work in progress\n');
+    const run = cli(dir, ['log', 'innocent']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(filesOf(dir)).toEqual(['.agentstate/events.yaml']);
+    expect(git(dir, 'status', '--porcelain')).toBe('?? .env\n?? src/\n');
+  });
+
   it('a tracked .locks/checked-segments cannot make check pass a sealed segment holding a key', () => {
     const dir = stateRepo();
     const header = '# agentstate event log: append-only, one event per line. Add with `agentstate log`.\nschema: 1\nevents:\n';
@@ -44,7 +58,7 @@ describe('a cloned repository is untrusted', () => {
     expect(check.stderr).toMatch(/ignored \(tracked by git, never read by agentstate\): \.agentstate\/\.locks\/checked-segments/);
   });
 
-  it.each(['.agentstate', '.agentstate/archive', '.agentstate/blobs'])('a symlinked %s is refused: nothing is written outside the repository', (link) => {
+  it.each(['.agentstate', '.agentstate/archive', '.agentstate/blobs', '.agentstate/.locks'])('a symlinked %s is refused: nothing is written outside the repository', (link) => {
     const dir = stateRepo();
     const outside = tempDir();
     if (link === '.agentstate') {
@@ -108,5 +122,39 @@ describe("the user's files are never committed by us", () => {
     expect(read(dir, '.agentstate/events.yaml')).toContain(log.stdout.trim());
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(dir, 'diff', '--cached', '--name-only')).toBe('');
+    // Nothing promises a commit that will never come.
+    expect(cli(dir, ['commit']).stdout).toMatch(/not recorded \(not versioned: \.agentstate\/ is git-ignored\)/);
+    const doctor = cli(dir, ['doctor']);
+    expect(doctor.stdout).not.toMatch(/FAIL deferred commits|run `agentstate commit`/);
+    expect(doctor.stdout).toMatch(/ok\s+deferred commits: none: not versioned: \.agentstate\/ is git-ignored/);
+    expect(git(dir, 'diff', '--cached', '--name-only')).toBe('');
+  });
+});
+
+describe('clock skew: dates in the future', () => {
+  it('future-dated records show as future, and a future heartbeat is suspicious, not fresh', () => {
+    const dir = stateRepo();
+    const future = '2030-01-01T00:00:00.000Z';
+    const add = (file: string, record: Record<string, unknown>) => writeFileSync(join(dir, '.agentstate', file), `${read(dir, `.agentstate/${file}`)}- ${JSON.stringify(record)}\n`);
+    add('decisions.yaml', { id: 'd-fffffffff1', at: future, agent: 'ahead', kind: 'decision', title: 'decided on a fast clock', why: 'w', standing: false });
+    add('events.yaml', { id: 'ev-fffffffff1', at: future, type: 'note', agent: 'ahead', summary: 'logged on a fast clock' });
+    add('backlog.yaml', { id: 't-fffffffff2', title: 'done on a fast clock', status: 'done', priority: 'P2', version: 2, created: future, updated: future });
+    add('backlog.yaml', { id: 't-fffffffff1', title: 'claimed on a fast clock', status: 'active', owner: 'ahead', priority: 'P1', version: 1, created: future, updated: future, claimed_at: future });
+    const runtime = JSON.parse(read(dir, '.agentstate/runtime.json')) as Record<string, unknown>;
+    writeFileSync(join(dir, '.agentstate/runtime.json'), JSON.stringify({ ...runtime, version: 2, updated_at: future, updated_by: 'ahead', heartbeat_at: future, fields: { phase: 'x' } }, null, 2));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'from a machine whose clock is years ahead', '--no-verify');
+
+    expect(cli(dir, ['decisions']).stdout).toMatch(/d-fffffffff1\s+open\s+future\s+decided on a fast clock/);
+    expect(cli(dir, ['board', '--width', '200']).stdout).toMatch(/done in the future \(2030-01-01\)/);
+    const resume = cli(dir, ['resume']).stdout;
+    expect(resume).not.toContain('just now');
+    expect(resume).toContain(`decided on a fast clock** (in the future (${future}), ahead)`);
+    expect(resume).toContain(`updated in the future (${future}) by ahead; heartbeat in the future (${future})`);
+    expect(resume).toMatch(/t-fffffffff1 .*STALE: no activity known/);
+    expect(resume).toMatch(/runtime heartbeat 2030-01-01T00:00:00\.000Z is in the future: a clock is wrong/);
+    const check = cli(dir, ['resume', '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/heartbeat 2030-01-01T00:00:00\.000Z is in the future/);
   });
 });

@@ -3,6 +3,7 @@ import { BEGIN, END, blockFor, findBlock, spliceBlock } from '../../src/core/boo
 import { DEFAULT_CONFIG_TEXT, isDefaultConfigText } from '../../src/core/config.js';
 import { duplicateKey, repeatedKeyIn } from '../../src/core/line-format.js';
 import { parseRow } from '../../src/core/tsv.js';
+import { jsonText } from '../../src/core/text.js';
 import { withAttributes } from '../../src/git/merge-setup.js';
 import { plainBytes } from '../../src/store/record-file.js';
 
@@ -32,6 +33,15 @@ describe('AGENTS.md block markers', () => {
     const crlf = `intro\r\n\r\n${block.replace(/\n/g, '\r\n')}\r\nafter\r\n`;
     expect(spliceBlock(crlf, block)).toBe(crlf);
     expect(spliceBlock(crlf, block.replace(/\n/g, '\r\n'))).toBe(crlf);
+  });
+});
+
+describe('JSON output that a terminal cannot obey', () => {
+  it('writes DEL, C1 controls, separators and bidi controls as \\u escapes, the same data', () => {
+    const value = { ['k\u202e']: 'a\u009b31m\u007f\u2028\u2066\u001b' };
+    const text = jsonText(value, 2);
+    expect(text).toBe('{\n  "k\\u202e": "a\\u009b31m\\u007f\\u2028\\u2066\\u001b"\n}');
+    expect(JSON.parse(text)).toEqual(value);
   });
 });
 

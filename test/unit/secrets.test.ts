@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findSecret, redactSecrets, secretIn } from '../../src/core/guards.js';
+import { findSecret, redactSecrets, secretIn, secretsOf } from '../../src/core/guards.js';
 import { shannonEntropy } from '../../src/core/secret-scan.js';
 
 /**
@@ -138,6 +138,16 @@ describe('secret scanner: gitleaks rules and ours', () => {
     const redacted = redactSecrets(text);
     expect(redacted).toBe("error: unknown option '[redacted: private-key]\n' and [redacted: github-pat]; [redacted: password-in-url]");
     expect(redactSecrets('nothing to hide here')).toBe('nothing to hide here');
+  });
+
+  it('redacts what the command line held, wherever a message quotes it out of context', () => {
+    const jwt = TRUE_CASES.find(([rule]) => rule === 'jwt')![1];
+    const message = `--attach ${jwt}: no such file`;
+    expect(secretIn(message)).toBeUndefined(); // out of its context the rule no longer matches
+    const known = secretsOf(['log', 'x', '--attach', jwt]);
+    expect(known).toContainEqual([jwt, 'jwt']);
+    expect(redactSecrets(message, known)).toBe('--attach [redacted: jwt]: no such file');
+    expect(secretsOf(['log', 'nothing secret', 'sk-learn-pipeline-refactor-for-feature-engineering'])).toEqual([]);
   });
 
   it('computes Shannon entropy as gitleaks does', () => {
