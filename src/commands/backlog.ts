@@ -225,12 +225,12 @@ export const claim: CommandRun<TaskOptions> = async ({ args, globals }) => {
 export const next: CommandRun<TaskOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   if (!options.claim) {
-    const [task] = claimableTasks(await readBacklog(context), Date.now());
+    const [task] = claimableTasks(await readBacklog(context), Date.now(), context.config.backlog.lease_minutes);
     return taskOutput(context, task, {}, (style) => (task ? taskRows([task], style) : 'no task is ready'));
   }
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
-    const [task] = claimableTasks(tasks, Date.now());
+    const [task] = claimableTasks(tasks, Date.now(), context.config.backlog.lease_minutes);
     // Exit 3, so that a script can tell "nothing to do" from a claim.
     if (!task) throw notFoundError('no task is ready to claim', 'nothing was written; `agentstate backlog list` shows what is in progress and what blocks the rest');
     const changed = claimed(context, task);

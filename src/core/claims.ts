@@ -9,7 +9,7 @@ import type { Task } from './schemas.js';
  * taken over (the previous owner is recorded in the task's conflicts).
  */
 export function claimTask(task: Task, agent: string, now: string, leaseMinutes: number): { task: Task; tookOverFrom?: { agent: string; lease_until: string } } {
-  if (task.status === 'active' && task.owner && task.owner !== agent && !leaseExpired(task, Date.parse(now))) {
+  if (task.status === 'active' && task.owner && task.owner !== agent && !leaseExpired(task, Date.parse(now), leaseMinutes)) {
     const held = task.lease_until ? `its lease runs until ${task.lease_until}` : `active since ${String(task.claimed_at ?? task.updated)}`;
     throw conflictError(`${task.id} is held by ${task.owner} (${held})`, 'pick another task: `agentstate backlog next --claim`');
   }

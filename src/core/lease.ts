@@ -10,14 +10,21 @@ import type { ClaimConflict, Task } from './schemas.js';
  */
 export const leaseEnd = (now: number, minutes: number) => new Date(now + minutes * 60_000).toISOString();
 
-/** An active task whose lease ran out (a claim without a lease, from before 0.2, never expires). */
-export function leaseExpired(task: Task, now: number): boolean {
-  return task.status === 'active' && typeof task.lease_until === 'string' && Date.parse(task.lease_until) <= now;
+/**
+ * An active task whose lease ran out (a claim without a lease, from before 0.2, never expires).
+ * With the configured lease length: a lease ending further ahead than any claim of ours could set
+ * (twice the length, plus five minutes for clocks that differ) is not credible — a planted
+ * `lease_until: 2030-…` would hold the task for years — and counts as run out.
+ */
+export function leaseExpired(task: Task, now: number, minutes?: number): boolean {
+  if (task.status !== 'active' || typeof task.lease_until !== 'string') return false;
+  const end = Date.parse(task.lease_until);
+  return end <= now || (minutes !== undefined && end > now + (2 * minutes + 5) * 60_000);
 }
 
 /** What `readyTasks` offers, with active tasks whose lease expired counted as open: best first. */
-export function claimableTasks(tasks: Task[], now: number): Task[] {
-  const asOpen = tasks.map((task) => (leaseExpired(task, now) ? { ...task, status: 'open' as const } : task));
+export function claimableTasks(tasks: Task[], now: number, minutes?: number): Task[] {
+  const asOpen = tasks.map((task) => (leaseExpired(task, now, minutes) ? { ...task, status: 'open' as const } : task));
   const original = new Map(tasks.map((task) => [task.id, task]));
   return readyTasks(asOpen).map((task) => original.get(task.id)!);
 }
@@ -28,7 +35,7 @@ export function claimableTasks(tasks: Task[], now: number): Task[] {
  */
 export function claimed(task: Task, agent: string, now: number, minutes: number): { task: Task; tookOverFrom?: { agent: string; lease_until: string } } {
   const at = new Date(now).toISOString();
-  const previous = task.status === 'active' && task.owner && task.owner !== agent && leaseExpired(task, now) ? task.owner : undefined;
+  const previous = task.status === 'active' && task.owner && task.owner !== agent && leaseExpired(task, now, minutes) ? task.owner : undefined;
   const conflicts = previous
     ? sortConflicts([...(task.conflicts ?? []), { agent: previous, ...(task.claimed_at ? { claimed_at: task.claimed_at } : {}), lost_to: agent, reason: 'lease expired' }])
     : task.conflicts;

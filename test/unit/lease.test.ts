@@ -43,6 +43,14 @@ describe('claims are leases', () => {
     ];
     expect(claimableTasks(tasks, T0).map((t) => t.id)).toEqual(['t-expired', 't-open']);
   });
+
+  it('a lease ending further ahead than any claim could set (a planted 2030) is not credible; a clock a few minutes ahead is', () => {
+    const planted = claim('mallory', 0, { id: 't-planted', lease_until: '2030-01-01T00:00:00.000Z' });
+    const ahead = claim('bob', 10, { id: 't-ahead' }); // bob's clock 10 minutes ahead of ours
+    expect(claimableTasks([planted, ahead], T0, 60).map((t) => t.id)).toEqual(['t-planted']);
+    expect(claimed(planted, 'alice', T0, 60).tookOverFrom?.agent).toBe('mallory');
+    expect(leaseExpired(ahead, T0, 60)).toBe(false);
+  });
 });
 
 describe('merging claims (earliest claim wins, tie by agent name, the loser recorded)', () => {
