@@ -94,7 +94,7 @@ function openDecisions(dir, count) {
 const openDecision = (i) => `d-z${i.toString(32).padStart(9, '0')}`;
 const firstTask = 't-0000000000'; // seedLargeState's first task, open
 
-function state(temps, exec, { files = 10, events = 0, decisions = 0, tasks = 10 } = {}) {
+export function state(temps, exec, { files = 10, events = 0, decisions = 0, tasks = 10 } = {}) {
   const dir = repo(temps, { files });
   sh(dir, exec, [BIN, 'init']);
   if (events) seedEvents(dir, events);
