@@ -15,4 +15,10 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'bench/**/*.mjs', 'test/**/*.mjs', 'examples/**/*.mjs', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', setImmediate: 'readonly' } },
   },
+  {
+    // The bin is CommonJS (bin/package.json): Node starts it without the ES module loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { launch } from '../dist/launch.js';
-
-launch(process.argv);
+'use strict';
+// CommonJS (bin/package.json): Node starts it without its ES module loader.
+require('../dist/launch.cjs').launch(process.argv);

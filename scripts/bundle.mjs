@@ -21,6 +21,10 @@ const common = {
 
 await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/agentstate.cjs' });
 
+// The launcher the bin requires, CommonJS as well: an ES module entry costs Node's ESM loader
+// (measured: 3 ms of CPU per command on Node 22, 7 ms on Node 20).
+await build({ ...common, entryPoints: ['src/launch.ts'], outfile: 'dist/launch.cjs' });
+
 // Commands that carry a library no other command may pay to read or compile get a file of their
 // own, loaded only when they run (src/chunk.ts): `setup` (jsonc-parser) and `mcp` (the MCP SDK
 // with its zod 4 and ajv, ~530 KB).

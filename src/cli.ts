@@ -12,7 +12,7 @@ import { packageVersion } from './package-root.js';
  * The CLI edge: builds the commander program, and is the ONE place that turns results into
  * output and errors into exit codes. Each command module is imported only when it runs.
  */
-export function buildProgram(): Command {
+export function buildProgram(commandWord?: string): Command {
   const program = new Command('agentstate')
     .description('Durable, git-recorded memory for AI coding agents: write state to a file before you act.')
     .version(packageVersion(), '-V, --version')
@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     // Before the commands are added: they inherit it, so every commander message passes here.
     .configureOutput(commanderOutput)
     .exitOverride();
-  registerCommands(program, action);
+  registerCommands(program, action, commandWord);
   return program;
 }
 
@@ -162,11 +162,16 @@ function errnoError(error: unknown): AgentstateError | undefined {
   return new AgentstateError(Exit.failure, `${verb}${path ?? ''}${path ? ': ' : ''}${known[0]} (${errno.code})`, known[1]);
 }
 
+/** Where the command word is: after the global options (--dir and --agent take a value). */
+function commandWordAt(argv: string[]): number {
+  let at = 2;
+  while (at < argv.length && argv[at]!.startsWith('-')) at += argv[at] === '--dir' || argv[at] === '--agent' ? 2 : 1;
+  return at;
+}
+
 /** `agentstate help backlog add` is `agentstate backlog add --help`. */
 function helpArgs(argv: string[]): string[] {
-  let at = 2;
-  // Global options before the command word; --dir and --agent take a value.
-  while (at < argv.length && argv[at]!.startsWith('-')) at += argv[at] === '--dir' || argv[at] === '--agent' ? 2 : 1;
+  const at = commandWordAt(argv);
   if (argv[at] !== 'help' || at === argv.length - 1) return argv;
   return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
 }
@@ -190,8 +195,8 @@ export async function main(argv: string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? Exit.ok);
     throw error;
   });
-  const program = buildProgram();
   const args = helpArgs(argv);
+  const program = buildProgram(args[commandWordAt(args)]);
   try {
     await program.parseAsync(args);
   } catch (error) {

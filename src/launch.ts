@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
@@ -55,7 +55,12 @@ function safeHome(): string | undefined {
   }
 }
 
-/** Write the cache, and drop those of other builds or Node versions (they would never be read again). */
+/**
+ * Write the cache, and drop old ones: those not written for a week, and all but the newest few
+ * builds (a build: one Node version and one bundle). Several are kept, not only this one: two Node
+ * versions side by side (nvm, a bench on Node 20 and 22) or two projects that pin different
+ * versions would otherwise delete each other's cache on every run and always compile.
+ */
 function saveCache(path: string, script: Script): void {
   try {
     const dir = dirname(path);
@@ -63,9 +68,29 @@ function saveCache(path: string, script: Script): void {
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData());
     renameSync(temp, path);
-    const build = basename(path).split('-').slice(0, 2).join('-') + '-';
-    for (const name of readdirSync(dir)) if (name.endsWith('.v8cache') && !name.startsWith(build)) rmSync(join(dir, name), { force: true });
+    pruneCaches(dir, Date.now());
   } catch {
     /* a cache is an optimisation only */
   }
+}
+
+const KEEP_BUILDS = 6;
+const KEEP_MS = 7 * 24 * 3600 * 1000;
+
+function pruneCaches(dir: string, now: number): void {
+  const builds = new Map<string, { newest: number; files: Array<{ path: string; mtime: number }> }>();
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.v8cache')) continue;
+    const path = join(dir, name);
+    const mtime = statSync(path).mtimeMs;
+    const build = name.split('-').slice(0, 2).join('-');
+    const entry = builds.get(build) ?? { newest: 0, files: [] };
+    entry.newest = Math.max(entry.newest, mtime);
+    entry.files.push({ path, mtime });
+    builds.set(build, entry);
+  }
+  const ranked = [...builds.values()].sort((a, b) => b.newest - a.newest);
+  ranked.forEach((build, rank) => {
+    for (const file of build.files) if (rank >= KEEP_BUILDS || now - file.mtime > KEEP_MS) rmSync(file.path, { force: true });
+  });
 }

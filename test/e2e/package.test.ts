@@ -34,7 +34,8 @@ describe('the npm package', () => {
     const listing = run(ROOT, 'tar', ['-tzf', packedTarball()]).stdout.split('\n').filter(Boolean);
     expect(listing).toContain('package/bin/agentstate.js');
     expect(listing).toContain('package/dist/agentstate.cjs');
-    expect(listing).toContain('package/dist/launch.js');
+    expect(listing).toContain('package/dist/launch.cjs');
+    expect(listing).toContain('package/bin/package.json'); // the bin is CommonJS in a "type": "module" package
     expect(listing).toContain('package/LICENSE');
     expect(listing.filter((path) => /^package\/(src|test|bench|scripts|examples)\//.test(path))).toEqual([]);
     const packed = JSON.parse(run(ROOT, 'tar', ['-xzOf', packedTarball(), 'package/package.json']).stdout) as Record<string, unknown>;
