@@ -16,7 +16,7 @@ import { interleaved, round, run } from './sample.mjs';
 import { seedEvents, seedLargeState } from './seed.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(root, 'bin', 'agentstate.js');
+const BIN = process.env.SCALE_BIN ?? join(root, 'bin', 'agentstate.js'); // SCALE_BIN: another build, e.g. main's, for a before/after
 const CACHE = join(root, 'bench', '.cache');
 const FILES = 50_000;
 const TARGETS = { files: 1.2, backlog: 1.3, floor: 1.5 };
