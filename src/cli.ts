@@ -1,8 +1,7 @@
-import { relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandOutput, CommandRun, Loader } from './command.js';
 import { redactSecrets } from './core/guards.js';
-import { AgentstateError, Exit } from './errors.js';
+import { AgentstateError, errnoError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
 import { registerCommands } from './commands/registry.js';
@@ -23,12 +22,21 @@ export function buildProgram(commandWord?: string): Command {
     .option('--no-commit', 'write the files but do not record a git commit')
     .option('--allow-secret', 'write text that looks like a secret (API key, token, password)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText('after', `\nExamples:\n${TOP_EXAMPLES.map((line) => `  $ ${line}`).join('\n')}\n`)
     // Before the commands are added: they inherit it, so every commander message passes here.
     .configureOutput(commanderOutput)
     .exitOverride();
   registerCommands(program, action, commandWord);
   return program;
 }
+
+const TOP_EXAMPLES = [
+  'agentstate init',
+  'agentstate decide "Migrate users to the new schema" --why "the old one cannot hold SSO ids"',
+  'agentstate log "Migration ran on staging" --ref db/0042.sql',
+  'agentstate resume                      # where the work stands, for a new session',
+  'agentstate help backlog add            # help of one command',
+];
 
 /** The last message commander wanted to print as an error; the edge reports it like ours. */
 let commanderMessage: string | undefined;
@@ -134,34 +142,6 @@ function report(mode: OutputMode, raw: unknown): void {
   process.exitCode = Exit.failure;
 }
 
-/** What the system said, in words, and what to do about it. */
-const ERRNO: Record<string, [string, string]> = {
-  ENOSPC: ['no space left on the device', 'free some disk space and run the command again'],
-  EDQUOT: ['the disk quota is used up', 'free some space or raise the quota, then run the command again'],
-  EACCES: ['permission denied', 'check the owner and permissions of that path (ls -l); run agentstate as the user who owns the repository'],
-  EPERM: ['operation not permitted', 'check the owner and permissions of that path (ls -l); run agentstate as the user who owns the repository'],
-  EROFS: ['the file system is read-only', 'run agentstate where the repository can be written'],
-  ENOENT: ['no such file or directory', 'check the path; `agentstate doctor` checks the state directory'],
-  ENOTDIR: ['a part of the path is a file, not a directory', 'move that file aside; `agentstate doctor` checks the state directory'],
-  EISDIR: ['a directory is where a file should be', 'move that directory aside; `agentstate doctor` checks the state directory'],
-  EEXIST: ['something else is already at that path', 'move it aside; `agentstate doctor` checks the state directory'],
-  EMFILE: ['too many open files', 'close other programs or raise the limit (ulimit -n), then run the command again'],
-  ENFILE: ['too many open files on the system', 'close other programs, then run the command again'],
-  EIO: ['the device reported an input/output error', 'check the disk; the state files were not changed by a command that failed'],
-  ENAMETOOLONG: ['the path is too long', 'use a shorter path'],
-  ELOOP: ['too many symbolic links', 'resolve the symbolic links on that path'],
-};
-
-/** A failure of the file system, not of agentstate: one line naming the file, the cause and what to do (exit 1). */
-function errnoError(error: unknown): AgentstateError | undefined {
-  const errno = error as NodeJS.ErrnoException;
-  const known = errno && typeof errno.code === 'string' ? ERRNO[errno.code] : undefined;
-  if (!known) return undefined;
-  const path = errno.path ? relative(process.cwd(), errno.path) || '.' : undefined;
-  const verb = errno.syscall ? `${errno.syscall} ` : '';
-  return new AgentstateError(Exit.failure, `${verb}${path ?? ''}${path ? ': ' : ''}${known[0]} (${errno.code})`, known[1]);
-}
-
 /** Where the command word is: after the global options (--dir and --agent take a value). */
 function commandWordAt(argv: string[]): number {
   let at = 2;
@@ -196,6 +176,11 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   });
   const args = helpArgs(argv);
+  const globals = args.slice(2, commandWordAt(args));
+  if (globals.includes('--json') && (globals.includes('--version') || globals.includes('-V'))) {
+    writeOut(JSON.stringify({ version: packageVersion() }, null, 2));
+    return;
+  }
   const program = buildProgram(args[commandWordAt(args)]);
   try {
     await program.parseAsync(args);

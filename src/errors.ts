@@ -1,3 +1,5 @@
+import { relative } from 'node:path';
+
 /** Exit codes of SPEC section 3. */
 export const Exit = {
   ok: 0,
@@ -60,3 +62,31 @@ export const sparseCheckoutError = (stateDir: string) =>
     `${stateDir}/ is left out of this sparse checkout; writing here would record the removal of every state file`,
     `nothing was written; add it to the checkout (\`git sparse-checkout add ${stateDir}\`) and retry`,
   );
+
+/** What the system said, in words, and what to do about it. */
+const ERRNO: Record<string, [string, string]> = {
+  ENOSPC: ['no space left on the device', 'free some disk space and run the command again'],
+  EDQUOT: ['the disk quota is used up', 'free some space or raise the quota, then run the command again'],
+  EACCES: ['permission denied', 'check the owner and permissions of that path (ls -l); run agentstate as the user who owns the repository'],
+  EPERM: ['operation not permitted', 'check the owner and permissions of that path (ls -l); run agentstate as the user who owns the repository'],
+  EROFS: ['the file system is read-only', 'run agentstate where the repository can be written'],
+  ENOENT: ['no such file or directory', 'check the path; `agentstate doctor` checks the state directory'],
+  ENOTDIR: ['a part of the path is a file, not a directory', 'move that file aside; `agentstate doctor` checks the state directory'],
+  EISDIR: ['a directory is where a file should be', 'move that directory aside; `agentstate doctor` checks the state directory'],
+  EEXIST: ['something else is already at that path', 'move it aside; `agentstate doctor` checks the state directory'],
+  EMFILE: ['too many open files', 'close other programs or raise the limit (ulimit -n), then run the command again'],
+  ENFILE: ['too many open files on the system', 'close other programs, then run the command again'],
+  EIO: ['the device reported an input/output error', 'check the disk; the state files were not changed by a command that failed'],
+  ENAMETOOLONG: ['the path is too long', 'use a shorter path'],
+  ELOOP: ['too many symbolic links', 'resolve the symbolic links on that path'],
+};
+
+/** A failure of the file system, not of agentstate: one line naming the file, the cause and what to do (exit 1). */
+export function errnoError(error: unknown): AgentstateError | undefined {
+  const errno = error as NodeJS.ErrnoException;
+  const known = errno && typeof errno.code === 'string' ? ERRNO[errno.code] : undefined;
+  if (!known) return undefined;
+  const path = errno.path ? relative(process.cwd(), errno.path) || '.' : undefined;
+  const verb = errno.syscall ? `${errno.syscall} ` : '';
+  return new AgentstateError(Exit.failure, `${verb}${path ?? ''}${path ? ': ' : ''}${known[0]} (${errno.code})`, known[1]);
+}

@@ -1,6 +1,6 @@
 /**
  * Human vs --json output. stdout is for results only; warnings and errors go to stderr.
- * Colors only on a TTY, never with NO_COLOR; chalk is loaded only when colors are on.
+ * Colors only on a TTY, never with NO_COLOR (set and not empty, as no-color.org says); chalk is loaded only when colors are on.
  */
 export interface OutputMode {
   json: boolean;
@@ -24,7 +24,7 @@ function id(text: string): string {
 
 export function outputMode(options: { json?: boolean; quiet?: boolean }, stream: NodeJS.WriteStream = process.stdout): OutputMode {
   const env = process.env;
-  const color = !options.json && stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const color = !options.json && stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
   return { json: options.json === true, quiet: options.quiet === true, color };
 }
 

@@ -9,7 +9,7 @@ import { blockersOf } from '../core/task-board.js';
 import { cellText, visible } from '../core/text.js';
 import { conflictError, notFoundError, usageError } from '../errors.js';
 import { readBacklog, writeBacklog } from '../store/backlog-file.js';
-import { untoldLosses } from '../store/lease.js';
+import { lossesToSay } from '../store/lease.js';
 import { openContext, type StateContext } from '../store/context.js';
 import { mutate } from '../store/mutate.js';
 import type { Transaction } from '../store/transaction.js';
@@ -155,7 +155,7 @@ export const list: CommandRun<TaskOptions> = async ({ options, globals }) => {
 export const show: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const context = await openContext(globals);
   const task = resolveTask(await readBacklog(context), args[0] ?? '');
-  const lost = untoldLosses(context, [task]).map((loss) => loss.message); // this agent lost the task: say so
+  const lost = lossesToSay(context, [task]).map((loss) => loss.message); // this agent lost the task: say so
   const output = taskOutput(context, task, { lost }, () =>
     Object.entries(task)
       .map(([key, value]) => `${key}: ${typeof value === 'string' ? visible(value) : JSON.stringify(value)}`)

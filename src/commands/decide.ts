@@ -60,7 +60,7 @@ function expectations(context: StateContext, texts: string[]): Expectation[] {
     const parsed = parseExpectation(text);
     const problem = 'problem' in parsed ? parsed.problem : expectationRefusal(context, parsed);
     if (problem || 'problem' in parsed) {
-      throw usageError(`--expect ${text}: ${problem}`, 'nothing was written; kinds: file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]');
+      throw usageError(`--expect ${text}: ${problem}`, 'nothing was written; kinds: file:PATH, absent:PATH, commit:TEXT, branch:NAME, tag:NAME, state:KEY[=VALUE]');
     }
     return { kind: parsed.kind, value: parsed.value };
   });

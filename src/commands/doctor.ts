@@ -17,6 +17,7 @@ import { trackedLocalFiles, uncommittedStatePaths, workingTreeFiles } from '../s
 import { historyReport } from '../store/history-check.js';
 import { mutate } from '../store/mutate.js';
 import { pendingChanges } from '../store/with-code.js';
+import { pendingChangeCount } from '../store/commit-step.js';
 import { staleLock } from '../store/warnings.js';
 import { minimumWriter, SCHEMA_FILES, skewFindings } from '../store/skew.js';
 
@@ -74,8 +75,15 @@ export const run: CommandRun<DoctorOptions> = async ({ options, globals }) => {
   const pending = present ? pendingChanges(context) : [];
   const uncommitted = present && !withCode ? uncommittedStatePaths(context) : [];
   const waiting = [...new Set([...pending, ...uncommitted])];
-  if (withCode) add('commit mode', true, `with-code: ${waiting.length ? `${waiting.length} state file(s) join your next commit (${waiting.join(', ')})` : 'nothing waits for a commit'}`);
-  else add('deferred commits', waiting.length === 0, waiting.length ? `uncommitted: ${waiting.join(', ')}; run \`agentstate commit\`` : `none (commit mode ${context.commitMode})`);
+  const changes = present ? pendingChangeCount(context) : 0;
+  const what = `${changes > 0 ? `${changes} change(s) in ` : ''}${waiting.length} state file(s)`;
+  if (withCode) add('commit mode', true, `with-code: ${waiting.length ? `${what} join your next commit (${waiting.join(', ')})` : 'nothing waits for a commit'}`);
+  else {
+    // Mid-merge the state files are git's to finish: `agentstate commit` would be deferred anyway.
+    const operation = mergingOperation(context.repo);
+    const next = operation ? `recorded when the git ${operation} ends (finish or abort it first)` : 'run `agentstate commit`';
+    add('deferred commits', waiting.length === 0, waiting.length ? `uncommitted: ${waiting.join(', ')}; ${next}` : `none (commit mode ${context.commitMode})`);
+  }
   const indexLock = context.repo ? indexLockState(context.repo) : undefined;
   if (context.repo) {
     const reason = deferReason(context.repo);

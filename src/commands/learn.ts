@@ -1,5 +1,5 @@
 import type { CommandRun } from '../command.js';
-import { newId, resolveIdPrefix } from '../core/ids.js';
+import { newId, recordById } from '../core/ids.js';
 import { LEARNING_CATEGORIES, type LearningView } from '../core/learnings.js';
 import { learningRecordSchema } from '../core/schemas.js';
 import { usageError } from '../errors.js';
@@ -8,6 +8,9 @@ import { appendLearningRecord, readLearningViews } from '../store/learnings-file
 import { findOnce } from '../store/logs.js';
 import { mutate } from '../store/mutate.js';
 import { appended, nowIso, validated } from './shared.js';
+
+/** learn takes no --attach: a lesson is a line, its detail lives in a file of the repository. */
+const OVERSIZE_HINT = 'nothing was written; a lesson is one line: shorten it, and name the file that holds the detail with --ref PATH';
 
 export interface LearnOptions {
   kind?: string;
@@ -53,7 +56,7 @@ async function learn(context: StateContext, text: string, options: LearnOptions)
     agent: context.agent(),
     ...(context.session() ? { session: context.session() } : {}),
     ...(options.once ? { once: options.once } : {}),
-  });
+  }, OVERSIZE_HINT);
   const { result, commit } = await mutate(context, 'learn', async (tx) => {
     const existing = options.once ? findOnce(context, 'learnings', options.once) : undefined;
     if (existing) return { id: existing, existing: true };
@@ -82,7 +85,7 @@ async function close(context: StateContext, options: LearnOptions) {
       agent: context.agent(),
       ...(context.session() ? { session: context.session() } : {}),
       ...(options.once ? { once: options.once } : {}),
-    });
+    }, OVERSIZE_HINT);
     await appendLearningRecord(tx, record);
     tx.describe(`${view.id}: ${view.text}`, record.id);
     return { id: record.id, learning: view.id, text: view.text, confirmations: view.confirmations + (retire ? 0 : 1), existing: false };
@@ -102,7 +105,5 @@ async function close(context: StateContext, options: LearnOptions) {
 }
 
 async function learningById(context: StateContext, idText: string): Promise<LearningView> {
-  const views = await readLearningViews(context);
-  const id = resolveIdPrefix('learning', idText, views.map((view) => view.id));
-  return views.find((view) => view.id === id)!;
+  return recordById('learning', idText, await readLearningViews(context));
 }

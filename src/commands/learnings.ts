@@ -1,5 +1,6 @@
 import type { CommandRun } from '../command.js';
-import { rankLearnings } from '../core/learnings.js';
+import { LEARNING_CATEGORIES, rankLearnings } from '../core/learnings.js';
+import { usageError } from '../errors.js';
 import { openContext } from '../store/context.js';
 import { readLearningViews } from '../store/learnings-file.js';
 import { table } from '../output.js';
@@ -17,6 +18,9 @@ export interface LearningsOptions {
  * confirmed and recent ones rise). `--all` adds the retired ones, after the live ones.
  */
 export const run: CommandRun<LearningsOptions> = async ({ options, globals }) => {
+  if (options.kind !== undefined && !(LEARNING_CATEGORIES as readonly string[]).includes(options.kind)) {
+    throw usageError(`--kind: "${options.kind}" is not one of ${LEARNING_CATEGORIES.join(', ')}`, 'e.g. agentstate learnings --kind failure');
+  }
   const context = await openContext(globals);
   const views = await readLearningViews(context);
   const ordered = [...rankLearnings(views), ...(options.all ? views.filter((view) => view.status === 'retired') : [])];

@@ -142,7 +142,7 @@ const REGISTRATIONS: Array<[name: string, register: (program: Command, action: A
           .option('--tag <tag>', 'a tag (repeatable)', collect)
           .option(
             '--expect <kind:value>',
-            'what will be true once done, checked by resume (repeatable): file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]',
+            'what will be true once done, checked by resume (repeatable): file:PATH, absent:PATH, commit:TEXT, branch:NAME, tag:NAME, state:KEY[=VALUE]',
             collect,
           )
           .option('--once <key>', 'write nothing if a decision with this key exists')
@@ -269,9 +269,9 @@ const REGISTRATIONS: Array<[name: string, register: (program: Command, action: A
       examples(
         program
           .command('search')
-          .description('ranked search (BM25) over events, decisions with their outcomes, tasks, catches and handoffs, sealed segments included')
+          .description('ranked search (BM25) over events, decisions with their outcomes, tasks, catches, handoffs and learnings, sealed segments included')
           .argument('<query...>', 'words to look for; a word of 3+ letters also finds words it starts ("lock" finds "locking")')
-          .option('--kind <kinds>', `only these kinds, comma-separated or repeated: ${['event', 'handoff', 'decision', 'task', 'catch'].join(', ')}`, collect)
+          .option('--kind <kinds>', 'only these kinds, comma-separated or repeated: event, handoff, decision, task, catch, learning', collect)
           .option('--since <when>', 'only records from this time on: ISO time or age (30m, 2h, 7d)')
           .option('--by <agent>', 'only records written by this agent (a task: its owner)')
           .option('--limit <n>', 'at most n hits (default 20)')

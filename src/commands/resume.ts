@@ -6,10 +6,11 @@ import { usageError } from '../errors.js';
 import { bootPath, bootStatus } from '../store/boot-file.js';
 import { attachChecks } from '../store/expectations.js';
 import { deadlineOf, GuardedReader, openBriefingContext } from '../store/guarded-read.js';
-import { untoldLosses } from '../store/lease.js';
+import { lossesToSay } from '../store/lease.js';
 import { readBriefing } from '../store/snapshot.js';
 import { commitsSinceHandoff, verifyState, type Warning } from '../store/warnings.js';
 import { pendingChanges } from '../store/with-code.js';
+import { pendingChangeCount } from '../store/commit-step.js';
 import { parseCount } from './shared.js';
 
 export interface ResumeOptions {
@@ -35,6 +36,7 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
   const timeout = parseCount(options.timeout, '--timeout');
   const context = await openBriefingContext(globals);
   const reader = new GuardedReader(context, deadlineOf(timeout ?? context.config.resume.timeout_ms));
+  reader.noteMissingFiles();
   const { snapshot: full, tasks } = await readBriefing(context, reader, { mode: 'resume', full: options.full === true });
   const snapshot = options.focus ? (await readBriefing(context, reader, { mode: 'resume', full: options.full === true, focus: options.focus })).snapshot : full;
   // A block compared with part of the state would look stale for no reason: no verdict then.
@@ -50,9 +52,9 @@ export const run: CommandRun<ResumeOptions> = async ({ options, globals }) => {
     const count = await reader.part('the commits since the handoff', [], undefined, () => commitsSinceHandoff(context, handoff, reader.timeLeft));
     if (count !== undefined) snapshot.commitsSinceHandoff = count;
   }
-  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length }));
+  const recording = await reader.part('the commit mode', [], undefined, () => ({ mode: context.commitMode, pending: pendingChanges(context).length, changes: pendingChangeCount(context) }));
   if (recording) snapshot.recording = recording;
-  const losses = untoldLosses(context, tasks).map((loss) => ({ message: loss.message, gates: true })); // a claim this agent lost comes first
+  const losses = lossesToSay(context, tasks).map((loss) => ({ message: loss.message, gates: !loss.told_before })); // a claim this agent lost comes first; news gates --check
   const warnings: Warning[] = [...losses, ...reader.warnings, ...context.warnings.map((message) => ({ message, gates: true })), ...checks];
   snapshot.warnings = warnings.map((warning) => warning.message);
   if (reader.missing.length || reader.timedOut) {

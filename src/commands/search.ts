@@ -18,8 +18,10 @@ const DEFAULT_LIMIT = 20;
 
 function parseKinds(values: string[] | undefined): SearchKind[] | undefined {
   if (!values?.length) return undefined;
-  const kinds = values.flatMap((value) => value.split(',')).map((kind) => kind.trim().toLowerCase().replace(/s$/, ''));
-  const unknown = kinds.find((kind) => !(KINDS as readonly string[]).includes(kind));
+  const known = (word: string) => (KINDS as readonly string[]).includes(word);
+  // A plural is the same kind (`--kind decisions`); an unknown word is named as given.
+  const kinds = values.flatMap((value) => value.split(',')).map((value) => value.trim().toLowerCase()).map((kind) => (known(kind.replace(/s$/, '')) ? kind.replace(/s$/, '') : kind));
+  const unknown = kinds.find((kind) => !known(kind));
   if (unknown !== undefined) throw usageError(`--kind: "${unknown}" is not one of ${KINDS.join(', ')}`, 'give one kind per --kind, or several separated by commas');
   return kinds as SearchKind[];
 }

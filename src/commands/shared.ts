@@ -9,16 +9,17 @@ import { usageError } from '../errors.js';
 import type { StateContext } from '../store/context.js';
 
 /** Validate a record before a byte is written (SPEC 4.8, 4.10, 4.11): exit 2 naming the field. */
-export function validated<T>(context: StateContext, schema: ZodType<T>, record: unknown): T {
+export function validated<T>(context: StateContext, schema: ZodType<T>, record: unknown, oversizeHint?: string): T {
   const parsed = schema.safeParse(record);
   if (!parsed.success) throw usageError(`invalid input: ${describeIssue(parsed.error)}`, 'nothing was written; fix the value and retry');
-  guard(context, parsed.data);
+  guard(context, parsed.data, oversizeHint);
   // Written over the secret guard on purpose: mark it, so that `check` does not flag it forever.
   if (context.options.allowSecret && findSecret(parsed.data)) return { ...parsed.data, allow_secret: true };
   return parsed.data;
 }
 
-export function guard(context: StateContext, value: unknown): void {
+/** `oversizeHint`: what to do with a long text, for a command that takes no --attach. */
+export function guard(context: StateContext, value: unknown, oversizeHint?: string): void {
   if (!context.options.allowSecret) {
     const secret = findSecret(value);
     if (secret) {
@@ -32,7 +33,7 @@ export function guard(context: StateContext, value: unknown): void {
   if (big) {
     throw usageError(
       `refused: ${big.field} is ${big.bytes} bytes, over the ${context.config.limits.field_bytes}-byte limit`,
-      'nothing was written; put the text in a file and pass --attach FILE (stored under .agentstate/blobs/)',
+      oversizeHint ?? 'nothing was written; put the text in a file and pass --attach FILE (stored under .agentstate/blobs/)',
     );
   }
 }

@@ -1,7 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { Exit } from '../errors.js';
 import { openContext } from '../store/context.js';
-import { markTold, untoldLossesNow, withoutKeys } from '../store/lease.js';
+import { tellLosses } from '../store/lease.js';
 import { syncState, type SyncReport } from '../store/sync.js';
 
 export interface SyncOptions {
@@ -11,19 +11,19 @@ export interface SyncOptions {
 
 /**
  * `agentstate sync [--remote R] [--rebase]`: fetch, merge with the drivers, push; done only when
- * the remote holds our records. Exit 4 when the merge showed that this agent lost a claim to an
- * earlier one on another clone ("you lost task t-… to <agent>; stop working on it"), once per loss.
+ * the remote holds our records. It says every claim this agent lost to an earlier one on another
+ * clone while the winner still holds it ("you lost task t-… to <agent>; stop working on it"), and
+ * exits 4 when one of them is news (once per loss on this clone).
  */
 export const run: CommandRun<SyncOptions> = async ({ options, globals }) => {
   const context = await openContext(globals);
   const report = await syncState(context, { ...(options.remote ? { remote: options.remote } : {}), rebase: options.rebase === true });
-  const losses = await untoldLossesNow(context);
-  markTold(context, losses.map((loss) => loss.key));
-  const warnings = [...losses.map((loss) => loss.message), ...context.warnings];
+  const losses = await tellLosses(context);
+  const warnings = [...losses.messages, ...context.warnings];
   return {
-    data: { ...report, lost: withoutKeys(losses), warnings },
+    data: { ...report, lost: losses.lost, warnings },
     warnings,
-    exitCode: losses.length ? Exit.conflict : Exit.ok,
+    exitCode: losses.anyNew ? Exit.conflict : Exit.ok,
     quiet: report.head,
     human: () => describe(report),
   };

@@ -76,3 +76,14 @@ export function lostRecords(before: LogText[], after: LogText[]): LostRecord[] {
   }
   return lost;
 }
+
+/** Lines of `texts` holding the record `id`. */
+function linesOf(texts: LogText[], id: string): Array<{ line: string; kind: LogKind }> {
+  return texts.flatMap((file) => recordLines(file.text, file.kind).filter((line) => recordId(line, file.kind) === id).map((line) => ({ line, kind: file.kind })));
+}
+
+/** Does a version of record `id` in `merged` have the same content as one in `parent`? */
+export function sameRecordIn(merged: LogText[], parent: LogText[], id: string): boolean {
+  const theirs = linesOf(parent, id);
+  return linesOf(merged, id).some(({ line, kind }) => theirs.some((other) => sameContent(line, other.line, kind)));
+}

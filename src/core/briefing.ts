@@ -60,7 +60,8 @@ export interface Snapshot {
   /** What could not be read (damage, a git failure) or was not read in time: the briefing says so. */
   incomplete?: Incomplete;
   /** How changes are recorded in git, and how many state files wait for a commit. */
-  recording?: { mode: string; pending: number };
+  /** The commit mode; the state files waiting for a commit and how many changes they hold. */
+  recording?: { mode: string; pending: number; changes?: number };
 }
 
 export interface Incomplete {
@@ -78,6 +79,8 @@ interface Section {
   rank: number;
   /** Never cut silently: when items must go, a visible line says how many. */
   guarded?: boolean;
+  /** The items are only a "none" line: it may give way to the budget without being counted as cut. */
+  empty?: boolean;
   intro?: string;
 }
 
@@ -219,6 +222,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
       ? 'Written but without an outcome: interrupted work. Finish or close each before starting anything new.'
       : undefined,
     items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => decisionLine(view, when(view.at)) + expectationLines(view, mode)) : ['- none'],
+    empty: snapshot.openDecisions.length === 0,
     rank: 10,
     guarded: true,
   });
@@ -226,6 +230,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     key: 'standing',
     title: 'Standing orders',
     items: snapshot.standing.length ? snapshot.standing.map((view) => decisionLine(view, when(view.at))) : ['- none'],
+    empty: snapshot.standing.length === 0,
     rank: 9,
     guarded: true,
   });
@@ -250,6 +255,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     key: 'tasks',
     title: 'Ready tasks',
     items: snapshot.nextTasks.length ? few(snapshot.nextTasks).map(taskLine) : ['- none ready'],
+    empty: snapshot.nextTasks.length === 0,
     rank: 4,
   });
   if (snapshot.learnings?.length) {
@@ -299,8 +305,9 @@ function header(snapshot: Snapshot, mode: 'resume' | 'boot'): string {
 /** The commit mode, and what waits for a commit. */
 function recordingLine(recording: Snapshot['recording']): string {
   if (!recording) return '';
-  const { mode, pending } = recording;
-  const waiting = pending === 0 ? '' : mode === 'with-code' ? `; ${pending} state file(s) join your next commit` : `; ${pending} state file(s) not committed yet (\`agentstate commit\`)`;
+  const { mode, pending, changes = 0 } = recording;
+  const what = `${changes > 0 ? `${changes} change(s) in ` : ''}${pending} state file(s)`;
+  const waiting = pending === 0 ? '' : mode === 'with-code' ? `; ${what} join your next commit` : `; ${what} not committed yet (\`agentstate commit\`)`;
   return `Commit mode: ${mode}${waiting}.\n`;
 }
 
@@ -355,7 +362,7 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
     if (!victim) break;
     // Cut by arithmetic while far over the budget (the text is long), drawing again only near it.
     const dropped = Buffer.byteLength(victim.items.pop()!) + 1;
-    cut[victim.key] = (cut[victim.key] ?? 0) + 1;
+    if (!victim.empty) cut[victim.key] = (cut[victim.key] ?? 0) + 1;
     size -= dropped;
     if (size <= limit + 200) {
       text = draw();

@@ -24,6 +24,8 @@ export interface DecisionView {
   closed?: Closing;
   /** Later closings of the same decision (closed on two clones, then merged): shown, not counted. */
   also?: Closing[];
+  /** Ids of the decisions other clones made with the same --once key: this one stands for them. */
+  duplicates?: string[];
 }
 
 export interface Closing {
@@ -60,6 +62,10 @@ export function projectDecisions(records: Raw[]): DecisionView[] {
         ...(Array.isArray(record.expect) && record.expect.length ? { expect: expectationsOf(record.expect) } : {}),
       });
     }
+  }
+  for (const [duplicate, owner] of alias) {
+    const view = views.get(owner);
+    if (view) view.duplicates = [...(view.duplicates ?? []), duplicate];
   }
   // The earliest closing counts (by time, then id), wherever a merge put it in the file.
   const targetOf = (record: Raw) => alias.get(str(record.decision) ?? '') ?? str(record.decision) ?? '';

@@ -6,7 +6,7 @@ import { parseKey } from './dotted.js';
  * Kinds are declarative and read-only, never a command: decisions arrive from clones that may be
  * hostile. This module is pure: parsing, the commit rule and the verdict. The store looks.
  */
-export const EXPECTATION_KINDS = ['file', 'absent', 'commit', 'branch', 'state'] as const;
+export const EXPECTATION_KINDS = ['file', 'absent', 'commit', 'branch', 'tag', 'state'] as const;
 export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
 
 export interface Expectation {
@@ -76,6 +76,8 @@ export function expectationProblem(kind: string, value: string): string | undefi
       return /[\r\n]/.test(value) ? 'the commit message text must be one line' : undefined;
     case 'branch':
       return REF_NAME.test(value) ? undefined : `"${value}" is not a branch or tag name`;
+    case 'tag':
+      return REF_NAME.test(value) ? undefined : `"${value}" is not a tag name`;
     case 'state': {
       const key = value.includes('=') ? value.slice(0, value.indexOf('=')) : value;
       const parsed = parseKey(key);

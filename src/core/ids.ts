@@ -47,3 +47,9 @@ export function resolveIdPrefix(kind: IdKind, text: string, ids: Iterable<string
 function listCommand(kind: IdKind): string {
   return { event: 'events', catch: 'catches', decision: 'decisions --all', task: 'backlog list', learning: 'learnings --all' }[kind];
 }
+
+/** The record an id or prefix names among records that may stand for others (`duplicates`: the later records of one --once key). */
+export function recordById<T extends { id: string; duplicates?: string[] }>(kind: IdKind, text: string, records: T[]): T {
+  const id = resolveIdPrefix(kind, text, records.flatMap((record) => [record.id, ...(record.duplicates ?? [])]));
+  return records.find((record) => record.id === id || record.duplicates?.includes(id))!;
+}

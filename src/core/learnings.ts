@@ -1,3 +1,5 @@
+import { onceDuplicates } from './once.js';
+
 /**
  * Accumulated knowledge: what agents learned about the codebase, the user's style and common
  * failures. learnings.yaml is event-sourced like the decision chain (learning, confirm, retire
@@ -20,6 +22,8 @@ export interface LearningView {
   confirmed_at?: string;
   status: 'live' | 'retired';
   retired?: { id: string; at: string; agent: string; why: string };
+  /** Ids of the lessons other clones learned with the same --once key: this one stands for them. */
+  duplicates?: string[];
 }
 
 type Raw = Record<string, unknown>;
@@ -29,9 +33,11 @@ const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item):
 /** Every learning with its confirmations and retirement, in the order they were learned. */
 export function projectLearnings(records: Raw[]): LearningView[] {
   const views = new Map<string, LearningView>();
+  // A lesson two clones learned with one --once key is one lesson: the earliest (core/once.ts).
+  const alias = onceDuplicates(records, (record) => (record.kind === 'learning' ? record.once : undefined));
   for (const record of records) {
     const id = str(record.id);
-    if (!id || record.kind !== 'learning') continue;
+    if (!id || record.kind !== 'learning' || alias.has(id)) continue;
     views.set(id, {
       id,
       at: str(record.at) ?? '',
@@ -44,8 +50,13 @@ export function projectLearnings(records: Raw[]): LearningView[] {
       status: 'live',
     });
   }
+  for (const [duplicate, owner] of alias) {
+    const view = views.get(owner);
+    if (view) view.duplicates = [...(view.duplicates ?? []), duplicate];
+  }
   for (const record of records) {
-    const target = views.get(str(record.learning) ?? '');
+    const learning = str(record.learning) ?? '';
+    const target = views.get(alias.get(learning) ?? learning);
     if (!target) continue;
     const at = str(record.at) ?? '';
     if (record.kind === 'confirm') {
@@ -64,15 +75,24 @@ export function projectLearnings(records: Raw[]): LearningView[] {
 export function learningMatches(view: LearningView, focus: string): boolean {
   const needle = focus.trim().toLowerCase();
   if (!needle) return false;
-  const words = needle.split(/[\s,]+/).filter((word) => word.length >= 2);
+  const words = needle.split(/[\s,]+/).map(pathWord).filter((word) => word.length >= 2);
   const tags = view.tags.map((tag) => tag.toLowerCase());
-  const refs = view.refs.map((ref) => ref.toLowerCase());
+  const refs = view.refs.map((ref) => pathWord(ref.toLowerCase()));
   return (
-    words.some((word) => tags.includes(word) || refs.some((ref) => ref.includes(word))) ||
+    words.some((word) => tags.includes(word) || refs.some((ref) => ref.includes(word) || under(word, ref))) ||
     view.text.toLowerCase().includes(needle) ||
     view.category === needle
   );
 }
+
+/** A word of the focus as a path: no quotes or trailing punctuation around it, no leading `./`. */
+const pathWord = (word: string) => word.replace(/^[`'"(]+|[`'"),.;:]+$/g, '').replace(/^(\.\/)+/, '');
+
+/** Is the focus path the referenced path or inside it (`src/auth/login.ts` under `src/auth/`)? */
+const under = (path: string, ref: string) => {
+  const dir = ref.replace(/\/+$/, '');
+  return dir.length > 0 && (path === dir || path.startsWith(`${dir}/`));
+};
 
 const HALF_LIFE_DAYS = 30;
 const DAY_MS = 86_400_000;

@@ -102,7 +102,7 @@ export function mergeTasks(base: Task[], ours: Task[], theirs: Task[]): Task[] {
   const merged: Task[] = [];
   for (const id of order) {
     const [original, mine, other] = [o.get(id), a.get(id), b.get(id)];
-    if (mine && other) merged.push(mergeTask(original, mine, other));
+    if (mine && other) merged.push(pickOrMerge(original, mine, other));
     else if (mine) {
       if (!original || !same(original, mine)) merged.push(mine); // added here, or changed here and deleted there
     } else if (other) {
@@ -110,6 +110,17 @@ export function mergeTasks(base: Task[], ours: Task[], theirs: Task[]): Task[] {
     }
   }
   return markTaskDuplicates(merged, (owner) => `[merge] duplicate of ${owner} (added with the same --once key on another clone)`);
+}
+
+/**
+ * A task the sides hold alike, or that only one side changed, is taken as it is (its line stays
+ * byte for byte, its version unbumped): only a task both sides changed is merged field by field.
+ */
+function pickOrMerge(base: Task | undefined, ours: Task, theirs: Task): Task {
+  if (same(ours, theirs)) return ours;
+  if (base && same(base, ours)) return theirs;
+  if (base && same(base, theirs)) return ours;
+  return mergeTask(base, ours, theirs);
 }
 
 function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {

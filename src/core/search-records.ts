@@ -4,11 +4,11 @@ import type { CatchRow } from './tsv.js';
  * The searchable text of each kind of record: one line that holds every field a person would
  * search, so that the words a hit matched are always in the line shown for it. Pure.
  */
-export const KINDS = ['event', 'handoff', 'decision', 'task', 'catch'] as const;
+export const KINDS = ['event', 'handoff', 'decision', 'task', 'catch', 'learning'] as const;
 export type SearchKind = (typeof KINDS)[number];
 
 /** Kinds as stored in an index; an outcome or revocation counts as part of its decision. */
-export const KIND_CODE = { event: 1, handoff: 2, decision: 3, closing: 4, task: 5, catch: 6 } as const;
+export const KIND_CODE = { event: 1, handoff: 2, decision: 3, closing: 4, task: 5, catch: 6, learning: 7 } as const;
 export type KindCode = (typeof KIND_CODE)[keyof typeof KIND_CODE];
 export const codesOf = (kind: SearchKind): KindCode[] => (kind === 'decision' ? [3, 4] : [KIND_CODE[kind]]);
 export const kindOfCode = (code: number): SearchKind => (code === 4 ? 'decision' : (KINDS.find((kind) => KIND_CODE[kind] === code) ?? 'event'));
@@ -87,4 +87,16 @@ export function taskDoc(record: Rec): SearchDoc {
 
 export function catchDoc(row: CatchRow): SearchDoc {
   return { kind: KIND_CODE.catch, at: time(row.at), agent: row.agent, text: join([`${row.control}: ${row.caught}`, row.outcome, row.notes]) };
+}
+
+/** A lesson (`learn`); its confirmations and retirement are not documents of their own. */
+export function learningDoc(record: Rec): SearchDoc | undefined {
+  if (record.kind !== 'learning') return undefined;
+  const tags = list(record.tags);
+  return {
+    kind: KIND_CODE.learning,
+    at: time(record.at),
+    agent: str(record.agent),
+    text: join([str(record.text), `${str(record.category)}`, tags.length ? `tags: ${tags.join(', ')}` : '', ...list(record.refs)]),
+  };
 }

@@ -25,13 +25,15 @@ export function commitsSince(root: string, sinceMs: number): CommitInfo[] {
 }
 
 export interface RefInfo {
+  /** As shown: `branch NAME`, `remote branch origin/NAME`, `tag NAME`. */
   ref: string;
   sha: string;
+  tag: boolean;
 }
 
-/** Branches (local and remote-tracking) and tags with exactly these names. */
-export function refsNamed(root: string, names: string[]): Map<string, RefInfo> {
-  const found = new Map<string, RefInfo>();
+/** Branches (local and remote-tracking) and tags with exactly these names; a name may have several (a branch and a tag). */
+export function refsNamed(root: string, names: string[]): Map<string, RefInfo[]> {
+  const found = new Map<string, RefInfo[]>();
   if (names.length === 0) return found;
   const patterns = names.flatMap((name) => [`refs/heads/${name}`, `refs/tags/${name}`, `refs/remotes/*/${name}`]);
   const result = git(root, ['for-each-ref', `--format=%(refname)${UNIT}%(objectname)`, ...patterns]);
@@ -39,9 +41,9 @@ export function refsNamed(root: string, names: string[]): Map<string, RefInfo> {
   for (const line of result.stdout.split('\n')) {
     const [ref = '', sha = ''] = line.split(UNIT);
     for (const name of names) {
-      if (found.has(name)) continue;
       if (ref === `refs/heads/${name}` || ref === `refs/tags/${name}` || new RegExp(`^refs/remotes/[^/]+/${escape(name)}$`).test(ref)) {
-        found.set(name, { ref: ref.replace(/^refs\/(heads|tags|remotes)\//, (_, kind: string) => (kind === 'tags' ? 'tag ' : kind === 'remotes' ? 'remote branch ' : 'branch ')), sha });
+        const shown = ref.replace(/^refs\/(heads|tags|remotes)\//, (_, kind: string) => (kind === 'tags' ? 'tag ' : kind === 'remotes' ? 'remote branch ' : 'branch '));
+        found.set(name, [...(found.get(name) ?? []), { ref: shown, sha, tag: ref.startsWith('refs/tags/') }]);
       }
     }
   }

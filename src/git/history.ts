@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lostRecords, type LogKind, type LogText } from '../core/append-only.js';
-import { objectSizes, readObjects } from './blobs.js';
+import { lostRecords, sameRecordIn, type LogKind, type LogText } from '../core/append-only.js';
+import { objectSizes, readObjects, readTreeFiles } from './blobs.js';
 import { git } from './run.js';
 
 /**
@@ -63,7 +63,30 @@ export function rewritesIn(root: string, revisions: string[], families: LogFamil
       if (changes.length && !changes.every(harmless)) toCompare.push({ step, family, changes });
     }
   }
-  return compareRecords(root, toCompare);
+  return takenFromAParent(root, compareRecords(root, toCompare), familyOf);
+}
+
+/**
+ * A merge that holds a record as one parent has it, where another parent has it changed (a
+ * damaged line the log driver replaced with the intact copy, or a rewrite on one side, which that
+ * side's own commit answers for), invented nothing: only a version no parent holds is the merge's
+ * own rewrite. Read only for such findings, which are rare.
+ */
+function takenFromAParent(root: string, findings: HistoryFinding[], familyOf: (path: string) => LogFamily | undefined): HistoryFinding[] {
+  const trees = new Map<string, Map<string, Buffer>>();
+  const textsAt = (rev: string, family: LogFamily): LogText[] => {
+    const dir = family.segmentPrefix.slice(0, family.segmentPrefix.lastIndexOf('/'));
+    let files = trees.get(rev);
+    if (!files) trees.set(rev, (files = readTreeFiles(root, rev, [...new Set([family.active, dir])])));
+    return [...files].filter(([path]) => familyOf(path) === family).map(([path, content]) => ({ file: path, text: content.toString('utf8'), kind: family.kind }));
+  };
+  return findings.filter((finding) => {
+    const family = familyOf(finding.file);
+    if (!finding.merge || finding.change !== 'changed' || !family) return true;
+    const parents = git(root, ['rev-parse', `${finding.commit}^@`]).stdout.trim().split('\n').filter(Boolean);
+    const merged = textsAt(finding.commit, family);
+    return !parents.some((parent) => sameRecordIn(merged, textsAt(parent, family), finding.id));
+  });
 }
 
 function parseSteps(output: string): Step[] {

@@ -78,6 +78,12 @@ export function unmergedPaths(repo: Repo): string[] {
   return [...new Set(result.stdout.split('\0').filter(Boolean))];
 }
 
+/** Paths whose staged content differs from HEAD (what `git commit` would record now). */
+export function stagedPaths(repo: Repo): string[] {
+  const result = git(repo.root, ['diff', '--cached', '--name-only', '-z', 'HEAD']);
+  return result.status === 0 ? result.stdout.split('\0').filter(Boolean) : [];
+}
+
 export type IntegrateResult =
   | { status: 'up-to-date' | 'fast-forward' | 'merged' | 'rebased' }
   | { status: 'refused'; message: string }

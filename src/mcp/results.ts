@@ -1,5 +1,6 @@
 import type { CommandOutput } from '../command.js';
-import { AgentstateError, Exit } from '../errors.js';
+import { redactSecrets } from '../core/guards.js';
+import { AgentstateError, errnoError, Exit } from '../errors.js';
 import type { Style } from '../output.js';
 
 /** What a tool call answers: MCP's CallToolResult, in the CLI's words. */
@@ -26,12 +27,16 @@ export function commandResult(output: CommandOutput, asText: boolean, style: Sty
  * agent reads the same message whichever way it called. Nothing was written (the command
  * validates before it writes).
  */
-export function errorResult(error: unknown): ToolResult {
+export function errorResult(raw: unknown): ToolResult {
+  const error = raw instanceof AgentstateError ? raw : (errnoError(raw) ?? raw); // a failure of the file system is not a bug
   if (error instanceof AgentstateError) {
-    const text = `agentstate: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`;
-    return { content: [{ type: 'text', text }], structuredContent: { error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } }, isError: true };
+    // As the CLI: a secret pasted where an id or option was expected is not printed back.
+    const message = redactSecrets(error.message);
+    const hint = error.hint ? redactSecrets(error.hint) : undefined;
+    const text = `agentstate: ${message}${hint ? `\n  hint: ${hint}` : ''}`;
+    return { content: [{ type: 'text', text }], structuredContent: { error: { code: error.exitCode, message, hint: hint ?? null } }, isError: true };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   const text = `agentstate: unexpected error: ${message}\n  this is a bug; rerun with AGENTSTATE_DEBUG=1 for a stack trace and please report it`;
   if (process.env.AGENTSTATE_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return { content: [{ type: 'text', text }], structuredContent: { error: { code: Exit.failure, message, hint: null } }, isError: true };

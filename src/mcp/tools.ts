@@ -71,7 +71,7 @@ export const TOOLS: ToolSpec[] = [
         action: str('the concrete next step'),
         standing: { type: 'boolean', description: 'an order binding every session until revoked' },
         tags: list('tags'),
-        expect: list('what will be true once done, checked by resume: file:PATH, absent:PATH, commit:TEXT, branch:NAME, state:KEY[=VALUE]'),
+        expect: list('what will be true once done, checked by resume: file:PATH, absent:PATH, commit:TEXT, branch:NAME, tag:NAME, state:KEY[=VALUE]'),
         once: ONCE,
       },
       ['title', 'why'],
@@ -126,11 +126,11 @@ export const TOOLS: ToolSpec[] = [
   },
   {
     name: 'search',
-    description: 'Ranked search over events, decisions with their outcomes, tasks, catches and handoffs.',
+    description: 'Ranked search over events, decisions with their outcomes, tasks, catches, handoffs and learnings.',
     inputSchema: object(
       {
         query: str('words; a word of 3+ letters also finds words it starts'),
-        kinds: list('only these: event, handoff, decision, task, catch'),
+        kinds: list('only these: event, handoff, decision, task, catch, learning'),
         since: str('ISO time or age (30m, 2h, 7d)'),
         limit: int('at most this many hits (default 20)'),
       },

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { durationMs } from '../core/config.js';
 import { commitFiles, deferReason, isIgnored, type CommitFile, type CommitOutcome, type HeadBlob } from '../git/commit.js';
@@ -25,6 +25,26 @@ import type { StateContext } from './context.js';
  * an append-only log (a seal moves records into archive/ in the same commit).
  */
 export const pendingFile = (context: StateContext) => localPath(context, LOCAL_FILES.deferred);
+const changesFile = (context: StateContext) => localPath(context, LOCAL_FILES.pendingChanges);
+
+/** How many changes wait for a commit (one line each, kept beside the pending paths). */
+export function pendingChangeCount(context: StateContext): number {
+  try {
+    return readFileSync(changesFile(context), 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Nothing waits any more: a commit holds it all. */
+export function clearPending(context: StateContext): void {
+  writePending(pendingFile(context), []);
+  rmSync(changesFile(context), { force: true });
+}
+
+function notePendingChange(context: StateContext, command: string, tx: Transaction): void {
+  appendFileSync(changesFile(context), `${command}\t${tx.summary.replace(/\s+/g, ' ').trim()}\n`);
+}
 
 /** Note the paths about to be written, before the first byte: a process killed before its commit leaves them for the next command. */
 export function notePending(context: StateContext, path: string): void {
@@ -42,11 +62,13 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
   const mode = context.commitMode;
   if (mode === 'off') {
     // --no-commit leaves the paths pending for the next command; git.commit: off records nothing, ever.
-    if (context.options.commit !== false) writePending(file, []);
+    if (context.options.commit !== false) clearPending(context);
+    else notePendingChange(context, command, tx);
     return { status: 'off' };
   }
   if (mode === 'with-code' && !tx.recordPending) {
     writePending(file, paths);
+    notePendingChange(context, command, tx);
     return { status: 'off', reason: 'with-code: the state joins your next commit (the pre-commit hook adds it; `agentstate commit` records it now)' };
   }
   const repo = context.repo;
@@ -57,9 +79,9 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
     context.warn('not versioned: this directory is not inside a git repository; the change is written to disk only');
     return { status: 'deferred', reason: 'not inside a git repository' };
   }
-  if (reason) return deferred(context, reason);
+  if (reason) return deferred(context, command, tx, reason);
   if (isNotVersioned(context)) {
-    writePending(file, []);
+    clearPending(context);
     const why = `not versioned: ${STATE_DIR}/ is git-ignored`;
     sayOnce(context, LOCAL_FILES.notVersionedNoted, `${why}; the state is written here and never committed (remove it from .gitignore to version it)`);
     return { status: 'off', reason: why };
@@ -75,9 +97,9 @@ export function recordChanges(context: StateContext, command: string, tx: Transa
       ? { squash: { windowMs: durationMs(context.config.git.squash_window) ?? 600_000, isStatePath: (path: string) => isOurPath(context, path) } }
       : {}),
   });
-  if (outcome.status === 'deferred') return deferred(context, outcome.reason);
+  if (outcome.status === 'deferred') return deferred(context, command, tx, outcome.reason);
   faultPoint('after-commit');
-  writePending(file, []);
+  clearPending(context);
   if (outcome.status === 'committed') {
     journalCommitted(tx, outcome.sha);
     if (outcome.identity) noteFallbackIdentity(context, outcome.identity);
@@ -98,7 +120,8 @@ function commitMessage(context: StateContext, command: string, tx: Transaction):
   return `agentstate: ${command}${short ? ` ${short}` : ''}\n\n${trailers.join('\n')}\n`;
 }
 
-function deferred(context: StateContext, reason: string): CommitOutcome {
+function deferred(context: StateContext, command: string, tx: Transaction, reason: string): CommitOutcome {
+  notePendingChange(context, command, tx);
   context.warn(`nothing was committed (${reason}); the change is on disk, and \`agentstate commit\` or the next command records it`);
   return { status: 'deferred', reason };
 }

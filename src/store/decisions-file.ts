@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { advanceIndex, decisionIndex, projectDecisions, viewOfEntry, type DecisionIndexLists, type DecisionView } from '../core/decisions.js';
-import { resolveIdPrefix } from '../core/ids.js';
+import { recordById } from '../core/ids.js';
 import { fileHeader, parseRecordLine, recordLine, toLineJson } from '../core/line-format.js';
 import { SCHEMA_VERSION } from '../core/schemas.js';
 import { FILES, LOGS } from './layout.js';
@@ -169,7 +169,5 @@ export async function decisionToClose(context: StateContext, idText: string): Pr
     const entry = index && [...index.open, ...index.standing].find((candidate) => candidate.id === typed);
     if (entry) return viewOfEntry(entry);
   }
-  const views = await readDecisionViews(context);
-  const id = resolveIdPrefix('decision', idText, views.map((view) => view.id));
-  return views.find((view) => view.id === id)!;
+  return recordById('decision', idText, await readDecisionViews(context));
 }

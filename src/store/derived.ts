@@ -31,8 +31,8 @@ const isEventLog = (name: string) => name === `${FILES.events}` || name.startsWi
 /** Size and modification time of every file the derived files are made from, and of the derived files. */
 function fileStamps(context: StateContext): Record<string, string> {
   const archive = context.path(ARCHIVE_DIR);
-  const segments = existsSync(archive) ? readdirSync(archive).filter((name) => /^(decisions|events)\./.test(name)) : [];
-  const names = [FILES.config, FILES.decisions, FILES.decisionsIndex, FILES.events, FILES.backlog, `../${BOOT_FILE}`, ...segments.map((name) => `${ARCHIVE_DIR}/${name}`)];
+  const segments = existsSync(archive) ? readdirSync(archive).filter((name) => /^(decisions|events|learnings)\./.test(name)) : [];
+  const names = [FILES.config, FILES.decisions, FILES.decisionsIndex, FILES.events, FILES.backlog, FILES.learnings, `../${BOOT_FILE}`, ...segments.map((name) => `${ARCHIVE_DIR}/${name}`)];
   const stamps: Record<string, string> = {};
   for (const name of names) {
     try {

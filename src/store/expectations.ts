@@ -71,7 +71,7 @@ export function expectationRefusal(context: StateContext, expect: Expectation): 
 /** What the checks look at, read once for all decisions. */
 interface Sources {
   root?: string;
-  refs: Map<string, RefInfo>;
+  refs: Map<string, RefInfo[]>;
   runtime: () => { fields: Record<string, unknown> } | { problem: string };
 }
 
@@ -85,7 +85,7 @@ export function checkDecisions(context: StateContext, views: DecisionView[]): Ma
   const earliest = Math.min(...withCommits.map((view) => Date.parse(view.at) || 0));
   // A day of slack: the decision's own commit and its parents, on a clock a little behind ours.
   const commits = indexCommits(root && withCommits.length ? commitsSince(root, earliest - DAY_MS) : []);
-  const branches = open.flatMap((view) => view.expect!).filter((expect) => expect.kind === 'branch' && !expectationProblem('branch', expect.value));
+  const branches = open.flatMap((view) => view.expect!).filter((expect) => (expect.kind === 'branch' || expect.kind === 'tag') && !expectationProblem(expect.kind, expect.value));
   let runtime: ReturnType<Sources['runtime']> | undefined;
   const sources: Sources = {
     ...(root ? { root } : {}),
@@ -120,9 +120,12 @@ function evaluate(context: StateContext, expect: Expectation, after: CommitInfo[
         ? { expect, met: true, evidence: `${found.sha.slice(0, 7)} ${found.date} ${firstLine(found.message)}` }
         : { expect, met: false, reason: 'no commit after the decision has this in its message' };
     }
-    case 'branch': {
-      const ref = sources.refs.get(expect.value);
-      return ref ? { expect, met: true, evidence: `${ref.ref} at ${ref.sha.slice(0, 7)}` } : { expect, met: false, reason: 'no branch or tag of that name' };
+    case 'branch':
+    case 'tag': {
+      const refs = sources.refs.get(expect.value) ?? [];
+      const ref = expect.kind === 'tag' ? refs.find((candidate) => candidate.tag) : refs[0];
+      if (ref) return { expect, met: true, evidence: `${ref.ref} at ${ref.sha.slice(0, 7)}` };
+      return { expect, met: false, reason: expect.kind === 'tag' ? 'no tag of that name' : 'no branch or tag of that name' };
     }
     case 'state': {
       const state = sources.runtime();

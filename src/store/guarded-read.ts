@@ -33,6 +33,14 @@ export class GuardedReader {
     if (!this.warnings.some((warning) => warning.message === message)) this.warnings.push({ message, gates });
   }
 
+  /**
+   * A state file missing from the work tree reads as empty; name its part as not shown, so a lost
+   * file never passes for a quiet project ("Open decisions: none").
+   */
+  noteMissingFiles(): void {
+    for (const [file, part] of BRIEFING_FILES) if (!existsSync(this.context.path(file))) this.miss(`${part} (${file} is missing)`);
+  }
+
   private miss(name: string): void {
     if (!this.missing.includes(name)) this.missing.push(name);
   }
@@ -55,6 +63,14 @@ export class GuardedReader {
     }
   }
 }
+
+/** The state files the briefing shows, with the part each one is. */
+const BRIEFING_FILES: Array<[string, string]> = [
+  [FILES.decisions, 'decisions'],
+  [FILES.backlog, 'tasks'],
+  [FILES.runtime, 'runtime state'],
+  [FILES.events, 'recent events'],
+];
 
 function refuseIrregular(context: StateContext, file: string): void {
   let stat;

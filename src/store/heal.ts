@@ -72,7 +72,8 @@ export function healFromJournal(tx: Transaction): number {
       restored++;
       present = true;
     }
-    const proven = entry.commit ? isAncestor(entry.commit) : entry.head !== head && inHead(entry);
+    // Committed by us, or (a rebase replays our commit under another id; with-code commits it in the user's) held by HEAD's copy.
+    const proven = (entry.commit ? isAncestor(entry.commit) : false) || (entry.head !== head && inHead(entry));
     if (!proven) {
       keep.push(entry);
       tx.include(path); // in the work tree, not (yet) in HEAD's history: this command's commit records it

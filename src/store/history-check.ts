@@ -105,6 +105,8 @@ function savePoint(context: StateContext, head: string): void {
 /** One line per finding, with the way to accept it. */
 export function describeRewrite(finding: HistoryFinding): string {
   const short = finding.commit.slice(0, 7);
-  const what = finding.merge ? `merge ${short} dropped record ${finding.id} that a parent held` : `commit ${short} ${finding.change} record ${finding.id}`;
+  const what = finding.merge
+    ? `merge ${short} ${finding.change === 'removed' ? 'dropped' : 'changed'} record ${finding.id} that a parent held${finding.change === 'changed' ? ' (a version no parent has)' : ''}`
+    : `commit ${short} ${finding.change} record ${finding.id}`;
   return `${what} (append-only); if that was on purpose: agentstate check --accept ${short} --why "<reason>"`;
 }

@@ -62,32 +62,61 @@ export interface LostClaim {
   to: string;
   reason: string;
   message: string;
+  /** This clone already reported it with exit 4 (sync or heartbeat): said again, but no exit 4. */
+  told_before: boolean;
+}
+
+/**
+ * Claims the acting agent lost that are worth saying: every one this clone has not yet reported
+ * with exit 4, and, once reported, those still held by their winner (the task active under
+ * another owner), so the loser's later resume, show, heartbeat and sync keep saying it until the
+ * news is moot (the winner finished or released it, or the agent holds the task again).
+ */
+export function lossesToSay(context: StateContext, tasks: Task[]): Array<LostClaim & { key: string }> {
+  const told = readTold(context);
+  const agent = context.agent();
+  return lostBy(tasks, agent)
+    .map(({ task, conflict, key }) => ({ task, conflict, key, toldBefore: told.has(key) }))
+    .filter(({ task, toldBefore }) => !toldBefore || (task.status === 'active' && task.owner !== agent))
+    .map(({ task, conflict, key, toldBefore }) => ({ task: task.id, title: task.title, to: conflict.lost_to, reason: conflict.reason, message: lostMessage(task.id, conflict), told_before: toldBefore, key }));
 }
 
 /** Claims the acting agent lost and this clone has not yet reported with exit 4. */
 export function untoldLosses(context: StateContext, tasks: Task[]): Array<LostClaim & { key: string }> {
-  const told = readTold(context);
-  return lostBy(tasks, context.agent())
-    .filter(({ key }) => !told.has(key))
-    .map(({ task, conflict, key }) => ({ task: task.id, title: task.title, to: conflict.lost_to, reason: conflict.reason, message: lostMessage(task.id, conflict), key }));
+  return lossesToSay(context, tasks).filter((loss) => !loss.told_before);
 }
 
-/** Read the backlog (best effort) and list the untold losses. */
-export async function untoldLossesNow(context: StateContext): Promise<Array<LostClaim & { key: string }>> {
-  // A lost claim is recorded in a task's `conflicts`: a backlog without that word has none to tell,
+/** Read the backlog (best effort) and list the losses to say. */
+export async function lossesToSayNow(context: StateContext): Promise<Array<LostClaim & { key: string }>> {
+  // A lost claim is recorded in a task's `conflicts`: a backlog without that word has none to say,
   // and is not parsed (5,000 tasks: the parse was most of a heartbeat's own work).
-  const path = context.path(FILES.backlog);
   try {
-    if (!readFileSync(path).includes('conflicts')) return []; // in any YAML form a person may have written
+    if (!readFileSync(context.path(FILES.backlog)).includes('conflicts')) return []; // in any YAML form a person may have written
   } catch {
     return [];
   }
   try {
-    return untoldLosses(context, await readBacklog(context, { validate: false }));
+    return lossesToSay(context, await readBacklog(context, { validate: false }));
   } catch (error) {
     if (error instanceof AgentstateError) return [];
     throw error;
   }
+}
+
+/** Read the backlog (best effort) and list the untold losses. */
+export async function untoldLossesNow(context: StateContext): Promise<Array<LostClaim & { key: string }>> {
+  return (await lossesToSayNow(context)).filter((loss) => !loss.told_before);
+}
+
+/**
+ * What sync and heartbeat do with the losses: say every one, mark the new ones told, and exit 4
+ * when there was a new one (once per lost claim on this clone, so a script stops once).
+ */
+export async function tellLosses(context: StateContext): Promise<{ lost: LostClaim[]; messages: string[]; anyNew: boolean }> {
+  const losses = await lossesToSayNow(context);
+  const fresh = losses.filter((loss) => !loss.told_before);
+  markTold(context, fresh.map((loss) => loss.key));
+  return { lost: withoutKeys(losses), messages: losses.map((loss) => loss.message), anyNew: fresh.length > 0 };
 }
 
 /** Remember that these losses were reported (by sync or heartbeat, with exit 4). */

@@ -31,6 +31,7 @@ export function ensureLocalDir(context: StateContext): string {
 export const LOCAL_FILES = {
   lock: 'state.lock',
   deferred: 'deferred-commit',
+  pendingChanges: 'pending-changes',
   checkPoint: 'check-point',
   checkedSegments: 'checked-segments',
   segmentsWithoutHandoff: 'segments-without-handoff',

@@ -70,11 +70,11 @@ export function commitTimes(repoRoot: string, path: string, now = Date.now()): R
   return { now, ...(oursCommitted ? { oursCommitted } : {}), ...(theirsCommitted ? { theirsCommitted } : {}) };
 }
 
-/** The source files of the derived ones: the logs (with their segments) and the backlog. */
+/** The source files of the derived ones (and of the AGENTS.md block): the logs (with their segments) and the backlog. */
 function mergerOf(stateDir: string, path: string): ((base: string, ours: string, theirs: string) => Promise<string>) | undefined {
   const name = path.slice(stateDir.length + 1);
   if (name === FILES.backlog) return mergeBacklogText;
-  const log = /^(?:archive\/)?(events|decisions)\.(?:[^/]+\.)?yaml$/.exec(name)?.[1];
+  const log = /^(?:archive\/)?(events|decisions|learnings)\.(?:[^/]+\.)?yaml$/.exec(name)?.[1];
   return log ? (base, ours, theirs) => mergeLogText(base, ours, theirs, 'log', log) : undefined;
 }
 

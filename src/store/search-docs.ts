@@ -1,5 +1,5 @@
 import { parseRecordLine } from '../core/line-format.js';
-import { catchDoc, decisionDoc, eventDoc, taskDoc, type SearchDoc } from '../core/search-records.js';
+import { catchDoc, decisionDoc, eventDoc, learningDoc, taskDoc, type SearchDoc } from '../core/search-records.js';
 import { IndexBuilder, type FileIndex, type SourceStamp } from '../core/search-index.js';
 import { parseRow } from '../core/tsv.js';
 import { archiveSegments } from './logs.js';
@@ -7,8 +7,8 @@ import { FILES, LOGS } from './layout.js';
 import { parseRecordText } from './record-file.js';
 import type { StateContext } from './context.js';
 
-/** The state files search reads: sealed segments and active logs, the backlog. */
-export type SourceType = 'events' | 'decisions' | 'backlog' | 'catches';
+/** The state files search reads: sealed segments and active logs (learnings too), the backlog. */
+export type SourceType = 'events' | 'decisions' | 'backlog' | 'catches' | 'learnings';
 
 export interface SearchSource {
   path: string;
@@ -19,7 +19,7 @@ export interface SearchSource {
 export function searchSources(context: StateContext): SearchSource[] {
   const of = (type: SourceType, file: string, withSegments: boolean): SearchSource[] =>
     [...(withSegments ? archiveSegments(context, file) : []), context.path(file)].map((path) => ({ path, display: context.display(path), type }));
-  return [...of('events', LOGS.events.file, true), ...of('decisions', LOGS.decisions.file, true), ...of('backlog', FILES.backlog, false), ...of('catches', FILES.catches, true)];
+  return [...of('events', LOGS.events.file, true), ...of('decisions', LOGS.decisions.file, true), ...of('backlog', FILES.backlog, false), ...of('catches', FILES.catches, true), ...of('learnings', LOGS.learnings.file, true)];
 }
 
 type Rec = Record<string, unknown>;
@@ -29,6 +29,7 @@ export function docOf(type: SourceType, record: Rec): SearchDoc | undefined {
   if (type === 'events') return eventDoc(record);
   if (type === 'decisions') return decisionDoc(record);
   if (type === 'backlog') return taskDoc(record);
+  if (type === 'learnings') return learningDoc(record);
   return undefined;
 }
 

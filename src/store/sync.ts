@@ -9,6 +9,7 @@ import {
   isAncestor,
   pushCommit,
   remoteTip,
+  stagedPaths,
   unmergedPaths,
   upstreamOf,
   type IntegrateResult,
@@ -110,7 +111,7 @@ function refuseBusyWorkTree(repo: Repo): void {
   }
   const conflicted = unmergedPaths(repo);
   if (conflicted.length) {
-    throw failure(`the work tree has a conflict in ${conflicted.join(', ')}; sync changes nothing until it is resolved`, 'resolve it and `git add` the files (or `git checkout -m <file>`), then sync');
+    throw failure(`the work tree has a conflict in ${conflicted.join(', ')}; sync changes nothing until it is resolved`, `resolve the conflict in ${conflicted.join(', ')}, then \`git add ${conflicted.join(' ')}\` and sync`);
   }
 }
 
@@ -145,6 +146,15 @@ function integrateUnderLock(context: StateContext, repo: Repo, upstream: Upstrea
     );
   }
   if (result.status === 'refused') {
+    const staged = stagedPaths(repo);
+    if (staged.length) {
+      // git's own words ("would be overwritten by merge") would blame files the remote never touched
+      const named = staged.length > 5 ? `${staged.slice(0, 5).join(' ')} …` : staged.join(' ');
+      throw failure(
+        `you have staged changes (${named.replace(/ /g, ', ')}); git ${options.rebase ? 'rebases' : 'merges'} only when the index matches HEAD, so sync changed nothing`,
+        `commit them, or unstage them (\`git restore --staged ${named}\` keeps your edits), then sync; sync never stashes them`,
+      );
+    }
     throw failure(`git refused to ${options.rebase ? 'rebase' : 'merge'}: ${result.message}`, 'nothing was changed; commit or move your uncommitted changes yourself (sync never stashes them), then sync');
   }
   return result;

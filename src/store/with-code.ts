@@ -6,7 +6,7 @@ import { readHead } from '../git/repo.js';
 import { stageBlobs } from '../git/stage.js';
 import { headFile } from '../git/tree-edit.js';
 import { findBlock, spliceBlock } from './boot-file.js';
-import { pendingFile } from './commit-step.js';
+import { clearPending, pendingFile } from './commit-step.js';
 import { BOOT_FILE } from './layout.js';
 import { readPending, writePending } from './transaction.js';
 import type { StateContext } from './context.js';
@@ -32,7 +32,8 @@ export function prunePending(context: StateContext): string[] {
     if (!existsSync(absolute)) return false;
     return headFile(store, head, path)?.sha !== store.hash('blob', readFileSync(absolute));
   });
-  if (still.length !== pending.length) writePending(file, still);
+  if (still.length === 0 && pending.length > 0) clearPending(context);
+  else if (still.length !== pending.length) writePending(file, still);
   return still;
 }
 

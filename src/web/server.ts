@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { AgentstateError, Exit } from '../errors.js';
+import { redactSecrets } from '../core/guards.js';
+import { AgentstateError, errnoError, Exit } from '../errors.js';
 
 /**
  * The local web view's server, on Node's own http module: 127.0.0.1 only, a random token on
@@ -164,14 +165,17 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 const sendJson = (response: ServerResponse, status: number, value: unknown) => send(response, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 /** The CLI's error, as JSON: the same message and hint, and its exit code. */
-function sendError(response: ServerResponse, error: unknown): void {
+function sendError(response: ServerResponse, raw: unknown): void {
   if (response.headersSent) return void response.end();
+  const error = raw instanceof AgentstateError ? raw : (errnoError(raw) ?? raw); // a failure of the file system is not a bug
+  // As the CLI: a secret pasted where an id or a value was expected is not sent back.
   if (error instanceof AgentstateError) {
-    return sendJson(response, HTTP_STATUS[error.exitCode] ?? 500, { error: { code: error.exitCode, message: error.message, hint: error.hint ?? null } });
+    const hint = error.hint ? redactSecrets(error.hint) : null;
+    return sendJson(response, HTTP_STATUS[error.exitCode] ?? 500, { error: { code: error.exitCode, message: redactSecrets(error.message), hint } });
   }
-  sendJson(response, 500, { error: { code: Exit.failure, message: error instanceof Error ? error.message : String(error), hint: 'this is a bug; please report it' } });
+  sendJson(response, 500, { error: { code: Exit.failure, message: redactSecrets(error instanceof Error ? error.message : String(error)), hint: 'this is a bug; please report it' } });
 }
 
 function refuse(response: ServerResponse, status: number, message: string): void {
-  sendJson(response, status, { error: { code: status === 404 ? Exit.notFound : Exit.usage, message, hint: null } });
+  sendJson(response, status, { error: { code: status === 404 ? Exit.notFound : Exit.usage, message: redactSecrets(message), hint: null } });
 }

@@ -85,6 +85,8 @@ describe('board', () => {
 
     const plain = onTerminal(dir, ['board'], { columns: 100, env: { NO_COLOR: '1' } });
     expect(plain.screen).not.toContain('\u001b[3');
+    // no-color.org: NO_COLOR counts when present and not empty; an empty one (NO_COLOR= in a script) keeps colours.
+    expect(onTerminal(dir, ['board'], { columns: 100, env: { NO_COLOR: '' } }).screen).toMatch(styled(31, 'P0'));
   });
 
   it('marks the words a search found on a terminal and cuts the line to fit', () => {

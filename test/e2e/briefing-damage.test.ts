@@ -106,6 +106,18 @@ describe('a briefing that never blocks a session', () => {
     expect(boot.code, boot.stderr).toBe(0);
   });
 
+  it('a state file missing from the work tree: the briefing starts with Incomplete briefing naming the part, not a quiet "none"', () => {
+    const { dir } = livedInRepo();
+    cli(dir, ['decide', 'Split the lexer', '--why', 'two grammars']);
+    rmSync(join(dir, '.agentstate/decisions.yaml'));
+    rmSync(join(dir, '.agentstate/backlog.yaml'));
+    const run = sessionStart(dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\*\*Incomplete briefing\*\*: not shown: decisions \(decisions\.yaml is missing\), tasks \(backlog\.yaml is missing\)/);
+    expect(run.stderr).toMatch(/the briefing is incomplete \(decisions \(decisions\.yaml is missing\), tasks/);
+    expect(cli(dir, ['resume', '--check']).code).toBe(1);
+  });
+
   it('a damaged file is never the reason AGENTS.md loses its block: boot leaves it and says why', () => {
     const { dir } = livedInRepo();
     const before = read(dir, 'AGENTS.md');

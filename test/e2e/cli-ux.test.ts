@@ -183,6 +183,15 @@ describe('help, messages and completion', () => {
     for (const group of ['backlog', 'state']) expect(cli(dir, [group, '--help']).stdout, group).toMatch(/Examples:\n {2}\$ agentstate /);
   });
 
+  it('the top-level help has examples; --version --json is one JSON document', () => {
+    const dir = tempDir();
+    expect(cli(dir, ['--help']).stdout).toMatch(/Examples:\n {2}\$ agentstate init\n/);
+    const version = cli(dir, ['--version', '--json']);
+    expect(version.code).toBe(0);
+    expect(JSON.parse(version.stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(cli(dir, ['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('outside a git repository it says the state is not versioned, and promises no commit', () => {
     const dir = tempDir();
     cli(dir, ['init']);

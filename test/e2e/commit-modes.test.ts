@@ -94,8 +94,8 @@ describe('commit modes', () => {
     const before = commitCount(dir);
     const ids = [...burst(dir, 'a'), ...burst(dir, 'b')];
     expect(commitCount(dir)).toBe(before);
-    expect(cli(dir, ['resume']).stdout).toMatch(/^Commit mode: with-code; 6 state file\(s\) join your next commit\.$/m);
-    expect(cli(dir, ['doctor']).stdout).toMatch(/ok {3}commit mode: with-code: 6 state file\(s\) join your next commit/);
+    expect(cli(dir, ['resume']).stdout).toMatch(/^Commit mode: with-code; 30 change\(s\) in 6 state file\(s\) join your next commit\.$/m);
+    expect(cli(dir, ['doctor']).stdout).toMatch(/ok {3}commit mode: with-code: 30 change\(s\) in 6 state file\(s\) join your next commit/);
     writeFileSync(join(dir, 'feature.ts'), 'export const feature = 1;\n');
     git(dir, 'add', 'feature.ts');
     git(dir, 'commit', '-qm', 'feature with its state');

@@ -81,6 +81,19 @@ describe('decide --expect: open decisions checked against the repository', () =>
     expect(cli(dir, ['resume', '--check']).code).toBe(0);
   });
 
+  it('tag:NAME is met by a tag of that name only, not by a branch', () => {
+    const dir = stateRepo();
+    const id = ok(dir, 'decide', 'Tag the release', '--why', 'the changelog links it', '--expect', 'tag:v1.4.0');
+    git(dir, 'branch', 'v1.4.0');
+    expect(checkOf(dir, id)).toMatchObject({ verdict: 'not-started', results: [{ met: false, reason: 'no tag of that name' }] });
+    git(dir, 'tag', 'v1.4.0', 'HEAD');
+    expect(checkOf(dir, id)!.results[0]!.evidence).toMatch(/^tag v1\.4\.0 at [0-9a-f]{7}$/);
+    expect(cli(dir, ['decisions']).stdout).toContain('met     tag v1.4.0 — tag v1.4.0 at');
+    const bad = cli(dir, ['decide', 'x', '--why', 'y', '--expect', 'tag:../v1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"../v1" is not a tag name');
+  });
+
   it('paths outside the repository are refused when deciding (exit 2, nothing written); a symlink inside it is fine', () => {
     const dir = stateRepo();
     const outside = tempDir('agentstate-outside-');

@@ -57,8 +57,10 @@ describe('learn and learnings', () => {
     const commits = commitCount(dir);
     const cases: Array<[string[], number, RegExp]> = [
       [['learn', `The deploy key is ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`], 2, /text looks like a secret \(github-pat\)/],
-      [['learn', 'x'.repeat(5000)], 2, /text is 5000 bytes/],
+      [['learn', 'x'.repeat(5000)], 2, /text is 5000 bytes.*\n.*hint: .*--ref PATH/], // learn takes no --attach: the hint names what it does take
+      [['learn', '--retire', id, '--why', 'y'.repeat(5000)], 2, /why is 5000 bytes.*\n.*hint: (?!.*--attach)/],
       [['learn', 'A lesson', '--kind', 'gossip'], 2, /--kind: "gossip"/],
+      [['learnings', '--kind', 'gossip'], 2, /--kind: "gossip" is not one of convention, pattern, failure, tip/],
       [['learn', 'A lesson', '--tag', 'two words'], 2, /tags\.0/],
       [['learn', '--retire', id], 2, /--retire needs --why/],
       [['learn', '--confirm', id, '--tag', 'x'], 2, /do not go with/],
@@ -169,6 +171,10 @@ describe('learnings across clones', () => {
     expect(live.find((l) => l.id === shared)?.confirmations).toBe(2);
     expect(block(bob)).toContain(aliceOwn);
     expect(block(bob)).not.toContain(bobGone);
+    // The merge commit itself carries the merged lessons in its block: nothing is left for a later commit.
+    const merged = git(bob, 'show', 'HEAD:AGENTS.md');
+    for (const id of [shared, aliceOwn, bobOwn]) expect(merged).toContain(id);
+    expect(git(bob, 'status', '--porcelain')).toBe('');
     expect(cli(bob, ['boot', '--check']).code).toBe(0);
     const check = cli(bob, ['check']);
     expect(check.code, check.stdout).toBe(0);
@@ -185,7 +191,7 @@ describe('learnings in the briefing', () => {
       const id = `l-${String(i).padStart(10, '0')}`;
       ids.push(id);
       const at = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
-      lines.push(`- ${JSON.stringify({ id, at, kind: 'learning', text: `Lesson number ${i}: ${'detail '.repeat(8)}`, category: 'tip', tags: i === 0 ? ['payments'] : ['misc'], agent: 'bot' })}\n`);
+      lines.push(`- ${JSON.stringify({ id, at, kind: 'learning', text: `Lesson number ${i}: ${'detail '.repeat(8)}`, category: 'tip', tags: i === 0 ? ['payments'] : ['misc'], ...(i === 0 ? { refs: ['src/payments/'] } : {}), agent: 'bot' })}\n`);
     }
     appendFileSync(join(dir, LOG), lines.join(''));
     git(dir, 'add', LOG);
@@ -223,5 +229,15 @@ describe('learnings in the briefing', () => {
     expect(plain.join('\n')).not.toContain(ids[0]);
     const asJson = json<{ learnings: Array<{ id: string }> }>(cli(dir, ['resume', '--format', 'json', '--focus', 'payments']));
     expect(asJson.learnings[0]?.id).toBe(ids[0]);
+  });
+
+  it('--focus naming a file under a lesson\'s --ref directory brings that lesson first', () => {
+    const { dir, ids } = manyLearnings(30);
+    for (const focus of ['src/payments/retry.ts', 'fix the retry in ./src/payments/retry.ts']) {
+      const shown = cli(dir, ['resume', '--focus', focus]).stdout.split('\n').filter((line) => line.startsWith('- l-'));
+      expect(shown[0], focus).toContain(ids[0]);
+    }
+    const elsewhere = cli(dir, ['resume', '--focus', 'src/billing/retry.ts']).stdout;
+    expect(elsewhere).not.toContain(ids[0]);
   });
 });

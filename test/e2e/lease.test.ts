@@ -103,8 +103,36 @@ describe('claims are leases', () => {
     expect(beat.code).toBe(4);
     expect(beat.stderr).toContain(message);
     expect(cli(carol, ['sync']).code).toBe(0);
-    expect(cli(carol, ['resume']).stdout).not.toContain(message);
     for (const dir of [alice, bob, carol]) expect(cli(dir, ['check']).code).toBe(0);
+  });
+
+  it('once told (exit 4 once), the loser\'s resume, backlog show, heartbeat and sync keep saying it while the winner holds the task, and stop when it is done', () => {
+    const { clones } = bareWithClones(['alice', 'bob']);
+    const { alice, bob } = clones;
+    const id = ok(alice, ['backlog', 'add', 'contested']);
+    ok(alice, ['sync']);
+    ok(bob, ['sync']);
+    ok(alice, ['backlog', 'claim', id]);
+    ok(bob, ['backlog', 'claim', id]); // later: bob loses
+    ok(alice, ['sync']);
+    expect(cli(bob, ['sync']).code).toBe(4);
+    const message = `you lost task ${id} to alice (an earlier claim on another clone); stop working on it`;
+    expect(ok(bob, ['resume'])).toContain(message);
+    expect(cli(bob, ['resume', '--check']).stderr).not.toContain(message); // told already: it no longer gates
+    expect(cli(bob, ['backlog', 'show', id]).stderr).toContain(message);
+    const beat = cli(bob, ['heartbeat', '--json']);
+    expect(beat.code).toBe(0);
+    expect(beat.stderr).toContain(message);
+    expect(json<{ lost: Array<{ task: string; told_before: boolean }> }>(beat).lost).toEqual([expect.objectContaining({ task: id, told_before: true })]);
+    const again = cli(bob, ['sync']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(message);
+
+    ok(alice, ['backlog', 'update', id, '--status', 'done']); // the winner finished it: the news is moot
+    ok(alice, ['sync']);
+    ok(bob, ['sync']);
+    expect(ok(bob, ['resume'])).not.toContain(message);
+    expect(cli(bob, ['backlog', 'show', id]).stderr).not.toContain(message);
   });
 
   it('check flags a task held by two live owners (what a merge without the driver leaves)', () => {

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseEnv, cli, commitCount, filesOf, git, read, stateRepo, tempDir } from '../helpers/cli.js';
+import { BIN, baseEnv, cli, commitCount, filesOf, git, json, read, stateRepo, tempDir } from '../helpers/cli.js';
 
 type ToolAnswer = { content: Array<{ type: string; text: string }>; isError?: boolean; structuredContent?: { error?: { code: number } } };
 
@@ -68,6 +68,11 @@ describe('agentstate mcp', () => {
     expect(JSON.parse(line).result.tools).toHaveLength(10);
     expect(bytes).toBeLessThan(8000);
     expect(Math.ceil(bytes / 4)).toBeLessThan(2000);
+    // The README prints this figure (the MCP section and the Performance table): it must be today's.
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const figures = readme.split('\n').filter((text) => text.includes('tools/list')).flatMap((text) => [...text.matchAll(/([\d,]+) bytes/g)].map((match) => match[1]));
+    expect(figures.length).toBeGreaterThanOrEqual(2);
+    for (const figure of figures) expect(figure).toBe(bytes.toLocaleString('en-US'));
   });
 
   it('every tool runs the CLI’s own code: the files, one commit per write, the agent from the server', async () => {
@@ -142,6 +147,8 @@ describe('agentstate mcp', () => {
     try {
       const cases: Array<[string, Record<string, unknown>, string[], number]> = [
         ['outcome', { id: 'd-zzzz', status: 'done' }, ['outcome', 'd-zzzz', 'done'], 3],
+        // A key pasted where an id was expected is not printed back (the CLI redacts it too).
+        ['outcome', { id: secret.slice(6), status: 'done' }, ['outcome', secret.slice(6), 'done'], 2],
         ['decide', { title: 'Rotate keys', why: secret }, ['decide', 'Rotate keys', '--why', secret], 2],
         ['decide', { title: 'Escape', why: 'w', expect: ['file:../outside'] }, ['decide', 'Escape', '--why', 'w', '--expect', 'file:../outside'], 2],
         ['backlog_update', { id: task.id, status: 'done', expect_version: 7 }, ['backlog', 'update', task.id, '--status', 'done', '--expect-version', '7'], 4],
@@ -155,6 +162,8 @@ describe('agentstate mcp', () => {
         expect(expected.code).toBe(code);
         expect(answer.isError).toBe(true);
         expect(answer.content[0]!.text).toBe(expected.stderr.trimEnd());
+        expect(answer.content[0]!.text).not.toContain('ghp_');
+        expect(JSON.stringify(answer.structuredContent)).not.toContain('ghp_');
         expect(answer.structuredContent?.error?.code).toBe(code);
         expect(written(dir)).toEqual(before);
       }
@@ -175,6 +184,25 @@ describe('agentstate mcp', () => {
     }
   });
 
+  it('a failure of the file system is not a bug: the same one line and hint as the CLI, exit code 1', async () => {
+    const dir = stateRepo();
+    const { call, close } = await connect(dir);
+    try {
+      // The clone's local folder is a file: creating the lock fails with EEXIST.
+      rmSync(join(dir, '.git/agentstate'), { recursive: true, force: true });
+      writeFileSync(join(dir, '.git/agentstate'), 'not a folder\n');
+      const answer = await call('log', { summary: 'on a broken clone' });
+      const expected = cli(dir, ['log', 'on a broken clone']);
+      expect(expected.code).toBe(1);
+      expect(expected.stderr).toMatch(/^agentstate: mkdir \.git\/agentstate: something else is already at that path \(EEXIST\)/);
+      expect(answer.isError).toBe(true);
+      expect(answer.content[0]!.text).toBe(expected.stderr.trimEnd());
+      expect(answer.structuredContent?.error?.code).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
   it('serves the briefing and the state files as read-only resources', async () => {
     const dir = stateRepo();
     cli(dir, ['backlog', 'add', 'Write the docs']);
@@ -190,6 +218,34 @@ describe('agentstate mcp', () => {
       expect((briefing.contents[0] as { text: string }).text).toContain('Write the docs');
       const backlog = await client.readResource({ uri: 'agentstate://state/backlog.yaml' });
       expect((backlog.contents[0] as { text: string }).text).toBe(read(dir, '.agentstate/backlog.yaml'));
+    } finally {
+      await close();
+    }
+  });
+
+  it('a decision with expectations is checked in the resume tool, and the lessons reach the client', async () => {
+    const dir = stateRepo();
+    cli(dir, ['learn', 'Backfill hot tables in batches of 10k rows', '--kind', 'convention', '--tag', 'db']);
+    const lesson = json<{ learnings: Array<{ id: string }> }>(cli(dir, ['learnings', '--json'])).learnings[0]!.id;
+    const { client, data, call, close } = await connect(dir);
+    try {
+      const decision = await data('decide', { title: 'Add migration 0042', why: 'sessions need a TTL', expect: ['file:db/0042.sql', 'commit:migration 0042'] });
+      const briefing = async () => (await call('resume', { focus: 'db' })).content[0]!.text;
+      expect(await briefing()).toContain(`- ${decision.id} **Add migration 0042**`);
+      expect(await briefing()).toContain('  - check: not started\n    - not met: file db/0042.sql — db/0042.sql does not exist');
+      mkdirSync(join(dir, 'db'));
+      writeFileSync(join(dir, 'db/0042.sql'), 'ALTER TABLE sessions ADD COLUMN ttl integer;\n');
+      git(dir, 'add', 'db/0042.sql');
+      git(dir, 'commit', '-qm', 'migration 0042: ttl column');
+      const sha = git(dir, 'rev-parse', '--short=7', 'HEAD').trim();
+      const after = await briefing();
+      expect(after).toContain('  - check: looks done — verify and record the outcome');
+      expect(after).toMatch(new RegExp(`met: commit "migration 0042" — ${sha} \\d{4}-\\d\\d-\\d\\dT\\S+ "migration 0042: ttl column"`));
+      expect(after).toContain(`- ${lesson} convention: Backfill hot tables in batches of 10k rows [db]`);
+      const log = await client.readResource({ uri: 'agentstate://state/learnings.yaml' });
+      expect((log.contents[0] as { text: string }).text).toBe(read(dir, '.agentstate/learnings.yaml'));
+      expect((log.contents[0] as { text: string }).text).toContain(lesson);
+      expect(json<{ decisions: Array<{ id: string }> }>(cli(dir, ['decisions', '--open', '--json'])).decisions.map((view) => view.id)).toEqual([decision.id]);
     } finally {
       await close();
     }

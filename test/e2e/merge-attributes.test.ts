@@ -35,4 +35,18 @@ describe('merge attributes apply to our files only', () => {
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(git(dir, 'show', 'HEAD:.gitattributes')).toContain('/AGENTS.md merge=agentstate-boot');
   });
+
+  it.each([['init'], ['hooks install']])('`%s` adds the learnings.yaml line (eol=lf) to a .gitattributes written before learnings existed', (command) => {
+    const dir = stateRepo();
+    const line = '.agentstate/learnings.yaml merge=agentstate-log eol=lf';
+    expect(read(dir, '.gitattributes').split('\n')).toContain(line);
+    writeFileSync(join(dir, '.gitattributes'), read(dir, '.gitattributes').split('\n').filter((text) => !text.includes('learnings')).join('\n'));
+    git(dir, 'commit', '-qam', 'attributes as version 0.1 wrote them');
+    ok(dir, ...command.split(' '));
+    expect(git(dir, 'show', 'HEAD:.gitattributes').split('\n').filter((text) => text.includes('learnings'))).toEqual([line]);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(git(dir, 'check-attr', 'merge', 'eol', '--', '.agentstate/learnings.yaml')).toBe(
+      '.agentstate/learnings.yaml: merge: agentstate-log\n.agentstate/learnings.yaml: eol: lf\n',
+    );
+  });
 });

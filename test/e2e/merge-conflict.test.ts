@@ -38,5 +38,8 @@ describe('during a conflicted merge or rebase', () => {
     expect(check.code).toBe(1);
     expect(check.stdout + check.stderr).not.toMatch(/doctor --repair/);
     expect(check.stdout + check.stderr).toMatch(abort as RegExp);
+    // Plain doctor: what waits for a commit waits for the operation, not for `agentstate commit`.
+    const doctor = cli(dir, ['doctor']).stdout;
+    if (/uncommitted:/.test(doctor)) expect(doctor).not.toMatch(/uncommitted: .*run `agentstate commit`/);
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { git, read } from '../helpers/cli.js';
+import { cli, git, read } from '../helpers/cli.js';
 import { cluster, ok, pull, push } from '../helpers/clones.js';
 
 const EVENTS = '.agentstate/events.yaml';
@@ -16,7 +16,7 @@ function damage(dir: string, needle: string, id = ''): string {
 const lineOf = (dir: string, id: string) => read(dir, EVENTS).split('\n').filter((line) => line.includes(`"id":"${id}"`));
 
 describe('a damaged record line never merges away', () => {
-  it('a record damaged on our side is taken intact from the side that holds it', () => {
+  it('a record damaged on our side is taken intact from the side that holds it; check names the damaging commit, not the merge', () => {
     const { alice, bob } = cluster(['alice', 'bob']);
     ok(alice, 'log', 'base1');
     const base2 = ok(alice, 'log', 'base2');
@@ -29,6 +29,12 @@ describe('a damaged record line never merges away', () => {
     const merged = pull(alice);
     expect(merged.status, merged.stderr + merged.stdout).toBe(0);
     expect(lineOf(alice, base2)).toEqual(intact);
+    const damaging = git(alice, 'rev-parse', '--short', 'HEAD^1').trim();
+    const found = cli(alice, ['check']);
+    expect(found.code).toBe(1);
+    expect(found.stdout.trim().split('\n'), 'the merge took a copy a parent held: not a rewrite').toEqual([expect.stringMatching(new RegExp(`commit ${damaging} changed record ${base2}`))]);
+    ok(alice, 'check', '--accept', damaging, '--why', 'the damage the merge repaired');
+    expect(cli(alice, ['check']).code).toBe(0);
   });
 
   it('a record damaged on their side is taken intact from ours', () => {

@@ -91,6 +91,47 @@ describe('derived state after a merge', () => {
     expect(cli(b, ['boot', '--check']).code).toBe(0);
   });
 
+  it('lessons learned on two clones: the block of the merge commit itself shows both (the boot driver merges learnings.yaml too)', () => {
+    const { alice, bob } = cluster(['alice', 'bob']);
+    ok(alice, 'learn', 'alice found this');
+    push(alice);
+    ok(bob, 'learn', 'bob found that');
+    const merged = pull(bob);
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(git(bob, 'rev-list', '--parents', '-1', 'HEAD').trim().split(' ')).toHaveLength(3);
+    const block = git(bob, 'show', 'HEAD:AGENTS.md');
+    expect(block).toContain('alice found this');
+    expect(block).toContain('bob found that');
+    expect(git(bob, 'status', '--porcelain'), 'the post-merge hook found nothing left to regenerate').toBe('');
+    expect(merged.stderr).not.toMatch(/nothing was committed/);
+  });
+
+  it('pull --rebase with the hooks installed: the post-rewrite hook finds the replayed records committed and says nothing', () => {
+    const { alice, bob } = cluster(['alice', 'bob']);
+    ok(alice, 'log', 'from alice');
+    push(alice);
+    ok(bob, 'log', 'from bob, replayed by the rebase');
+    const rebased = pull(bob, '--rebase');
+    expect(rebased.status, rebased.stderr).toBe(0);
+    expect(rebased.stderr).not.toMatch(/nothing was committed/);
+    expect(git(bob, 'status', '--porcelain')).toBe('');
+  });
+
+  it('the next write command regenerates the block when only learnings.yaml changed under it', () => {
+    const dir = stateRepo();
+    git(dir, 'checkout', '-q', '-b', 'side');
+    ok(dir, 'learn', 'a lesson from the side branch');
+    git(dir, 'checkout', '-q', 'main');
+    ok(dir, 'log', 'on main');
+    git(dir, 'checkout', 'side', '--', '.agentstate/learnings.yaml');
+    git(dir, 'commit', '-q', '--no-verify', '-m', 'the lesson, taken by hand');
+    expect(cli(dir, ['check']).code).toBe(1);
+    ok(dir, 'log', 'the next write');
+    expect(read(dir, 'AGENTS.md')).toContain('a lesson from the side branch');
+    expect(cli(dir, ['check']).code).toBe(0);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
   it('an index and a block an older version wrote (no source_digest, no state digest) pass check, and the next write brings them up to date', () => {
     const dir = stateRepo();
     ok(dir, 'decide', 'keep it', '--why', 'x');

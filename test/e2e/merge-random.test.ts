@@ -31,7 +31,7 @@ function generator(seed: number) {
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!, chance: (p: number) => next() < p };
 }
 
-type Kind = 'events' | 'decisions' | 'catches' | 'tasks';
+type Kind = 'events' | 'decisions' | 'catches' | 'tasks' | 'learnings';
 interface Acked {
   kind: Kind;
   id: string;
@@ -41,7 +41,7 @@ interface Acked {
 
 /** Every record id in the state files of a work tree (segments and active files), with its count. */
 function recordIds(dir: string): Record<Kind, Map<string, number>> {
-  const ids: Record<Kind, Map<string, number>> = { events: new Map(), decisions: new Map(), catches: new Map(), tasks: new Map() };
+  const ids: Record<Kind, Map<string, number>> = { events: new Map(), decisions: new Map(), catches: new Map(), tasks: new Map(), learnings: new Map() };
   const count = (kind: Kind, id: string | undefined) => id && ids[kind].set(id, (ids[kind].get(id) ?? 0) + 1);
   const state = join(dir, '.agentstate');
   const archive = join(state, 'archive');
@@ -49,7 +49,7 @@ function recordIds(dir: string): Record<Kind, Map<string, number>> {
   const seen = new Set<string>(); // a record in a segment and again in the active file (a merge across seals) is one record
   for (const file of files) {
     const name = file.slice(file.lastIndexOf('/') + 1);
-    const kind: Kind | undefined = name.startsWith('events') ? 'events' : name.startsWith('decisions.') ? 'decisions' : name.startsWith('catch-log') ? 'catches' : name === 'backlog.yaml' ? 'tasks' : undefined;
+    const kind: Kind | undefined = name.startsWith('events') ? 'events' : name.startsWith('decisions.') ? 'decisions' : name.startsWith('learnings') ? 'learnings' : name.startsWith('catch-log') ? 'catches' : name === 'backlog.yaml' ? 'tasks' : undefined;
     if (!kind || name.includes('.corrupt-')) continue;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const id = kind === 'catches' ? (/^(ct-[0-9a-z]+)\t/.exec(line)?.[1] ?? undefined) : /^- \{"id":"([^"]+)"/.exec(line)?.[1];
@@ -69,15 +69,18 @@ describe('randomized merges across four clones', () => {
     for (const name of CLONES) expect(cli(dirs[name], ['hooks', 'install']).code).toBe(0);
 
     const acked: Acked[] = [];
-    const known: Record<Clone, { decisions: string[]; standing: string[]; tasks: string[] }> = Object.fromEntries(
-      CLONES.map((name) => [name, { decisions: [], standing: [], tasks: [] }]),
+    const lists = ['decisions', 'standing', 'tasks', 'learnings'] as const;
+    const known: Record<Clone, Record<(typeof lists)[number], string[]>> = Object.fromEntries(
+      CLONES.map((name) => [name, { decisions: [], standing: [], tasks: [], learnings: [] }]),
     ) as never;
-    const pushed = { decisions: new Set<string>(), standing: new Set<string>(), tasks: new Set<string>() };
+    const pushed = Object.fromEntries(lists.map((list) => [list, new Set<string>()])) as Record<(typeof lists)[number], Set<string>>;
     const log: string[] = [];
     const trace = process.env.AGENTSTATE_RANDOM_LOG; // a file to follow the run in
     if (trace) log.push = (...lines: string[]) => (appendFileSync(trace, lines.join('\n') + '\n'), Array.prototype.push.apply(log, lines));
     let pulls = 0;
     let rebases = 0;
+    let syncs = 0;
+    let lostClaims = 0;
     let userCommits = 0;
     let counter = 0;
 
@@ -100,7 +103,11 @@ describe('randomized merges across four clones', () => {
       (name) => ack(name, 'events', ['log', `event ${++counter}`, '--type', random.pick(['note', 'test', 'deploy']), ...(random.chance(0.2) ? ['--once', `step-${random.int(4)}`] : [])], 'log'),
       (name) => {
         const standing = random.chance(0.2);
-        const id = ack(name, 'decisions', ['decide', `decision ${++counter}`, '--why', 'because', ...(standing ? ['--standing'] : [])], 'decide');
+        // A standing order expects nothing (--expect with --standing is refused).
+        const expectation = !standing && random.chance(0.4)
+          ? ['--expect', random.pick([`file:notes-${name}.txt`, `absent:attachment-${random.int(9)}.txt`, 'branch:main', `state:phase=${random.pick(['a', 'b'])}`, 'commit:user work'])]
+          : [];
+        const id = ack(name, 'decisions', ['decide', `decision ${++counter}`, '--why', 'because', ...(standing ? ['--standing'] : []), ...expectation, ...(random.chance(0.1) ? ['--once', `decide-${random.int(3)}`] : [])], 'decide');
         known[name][standing ? 'standing' : 'decisions'].push(id!);
       },
       (name) => {
@@ -113,6 +120,16 @@ describe('randomized merges across four clones', () => {
         const standing = known[name].standing;
         if (standing.length === 0) return;
         ack(name, 'decisions', ['revoke', standing.splice(random.int(standing.length), 1)[0]!, '--why', 'no longer'], 'revoke', [0, 2]);
+      },
+      (name) => {
+        const learned = ack(name, 'learnings', ['learn', `lesson ${++counter}`, '--kind', random.pick(['convention', 'pattern', 'failure', 'tip']), '--tag', random.pick(['a', 'b']), ...(random.chance(0.15) ? ['--once', `lesson-${random.int(3)}`] : [])], 'learn');
+        if (!known[name].learnings.includes(learned!)) known[name].learnings.push(learned!);
+      },
+      (name) => {
+        const live = known[name].learnings;
+        if (live.length === 0) return;
+        if (random.chance(0.6)) ack(name, 'learnings', ['learn', '--confirm', random.pick(live), '--note', `held again ${++counter}`], 'learn --confirm', [0, 2]); // 2: retired on another clone already
+        else ack(name, 'learnings', ['learn', '--retire', live.splice(random.int(live.length), 1)[0]!, '--why', 'no longer true'], 'learn --retire', [0, 2]);
       },
       (name) => ack(name, 'catches', ['catch', random.pick(['lint', 'tests', 'review']), `caught ${++counter}`, ...(random.chance(0.2) ? ['--once', `catch-${random.int(3)}`] : [])], 'catch'),
       (name) => ack(name, 'events', ['handoff', '--done', `work ${++counter}`, '--remaining', 'more', '--note', `handoff ${counter}`], 'handoff'),
@@ -130,19 +147,24 @@ describe('randomized merges across four clones', () => {
           ['--title', `renamed ${++counter}`],
           ['--notes', `notes ${++counter}`],
           ['--tag', random.pick(['x', 'y', 'z'])],
+          ['--untag', random.pick(['a', 'b', 'x', 'y', 'z'])],
           ['--status', random.pick(['open', 'blocked', 'done'])],
-          ...(tasks.length > 1 ? [['--depends', random.pick(tasks)]] : []),
+          ...(tasks.length > 1 ? [['--depends', random.pick(tasks)], ['--drop-depends', random.pick(tasks)]] : []),
         ]);
-        run(name, ['backlog', 'update', random.pick(tasks), ...change], [0, 2]); // 2: a dependency cycle refused
+        run(name, ['backlog', 'update', random.pick(tasks), ...change], [0, 2]); // 2: a dependency cycle refused, no such tag or dependency to remove
       },
       (name) => {
         const tasks = known[name].tasks;
         if (tasks.length) run(name, ['backlog', 'claim', random.pick(tasks)], [0, 2, 4]); // 2: not open (done, blocked), 4: held
       },
+      (name) => {
+        const tasks = known[name].tasks;
+        if (tasks.length) run(name, ['backlog', 'release', random.pick(tasks)], [0, 2, 4]); // 2: not claimed, 4: another agent's claim
+      },
       (name) => run(name, ['backlog', 'next', '--claim'], [0, 3]),
       (name) => run(name, ['state', 'set', `${random.pick(['deploy', 'build'])}.${random.pick(['region', 'zone', 'step'])}=${name}-${++counter}`, `phase=${random.pick(['a', 'b', 'c'])}`]),
       (name) => run(name, ['state', 'unset', `${random.pick(['deploy', 'build'])}.${random.pick(['region', 'zone', 'step'])}`], [0, 3]),
-      (name) => run(name, ['heartbeat']),
+      (name) => (run(name, ['heartbeat'], [0, 4]).code === 4 ? lostClaims++ : 0), // 4: this clone lost a claim to another
       (name) => run(name, ['boot']),
       (name) => run(name, ['doctor', '--repair']),
       (name) => run(name, ['commit']),
@@ -155,17 +177,25 @@ describe('randomized merges across four clones', () => {
     ];
 
     const gitIn = (name: Clone, args: string[]) => spawnSync('git', args, { cwd: dirs[name], encoding: 'utf8' });
-    const sync = (name: Clone, rebase: boolean) => {
+    const sync = (name: Clone, rebase: boolean, ours = false) => {
       pulls++;
       if (rebase) rebases++;
-      const pulled = gitIn(name, ['pull', '-q', '--no-edit', ...(rebase ? ['--rebase'] : ['--no-rebase']), 'origin', 'main']);
-      log.push(`${name}: git pull${rebase ? ' --rebase' : ''} -> ${pulled.status} ${git(dirs[name], 'rev-parse', '--short', 'HEAD').trim()}`);
-      expect(pulled.status, `${name}: git pull${rebase ? ' --rebase' : ''}: ${pulled.stdout}${pulled.stderr}\n${log.slice(-15).join('\n')}`).toBe(0);
-      expect(conflictMarkers(dirs[name])).toEqual([]);
-      const pushing = gitIn(name, ['push', '-q', 'origin', 'main']);
-      expect(pushing.status, pushing.stderr).toBe(0);
+      if (ours) {
+        // agentstate sync: fetch, merge (or rebase) with the drivers, push.
+        syncs++;
+        const synced = run(name, ['sync', ...(rebase ? ['--rebase'] : [])], [0, 4]); // 4: the merge showed a claim lost to another clone
+        if (synced.code === 4) lostClaims++;
+        expect(conflictMarkers(dirs[name])).toEqual([]);
+      } else {
+        const pulled = gitIn(name, ['pull', '-q', '--no-edit', ...(rebase ? ['--rebase'] : ['--no-rebase']), 'origin', 'main']);
+        log.push(`${name}: git pull${rebase ? ' --rebase' : ''} -> ${pulled.status} ${git(dirs[name], 'rev-parse', '--short', 'HEAD').trim()}`);
+        expect(pulled.status, `${name}: git pull${rebase ? ' --rebase' : ''}: ${pulled.stdout}${pulled.stderr}\n${log.slice(-15).join('\n')}`).toBe(0);
+        expect(conflictMarkers(dirs[name])).toEqual([]);
+        const pushing = gitIn(name, ['push', '-q', 'origin', 'main']);
+        expect(pushing.status, pushing.stderr).toBe(0);
+      }
       // This clone now holds everything anyone pushed before, and origin holds what it knew.
-      for (const list of ['decisions', 'standing', 'tasks'] as const) {
+      for (const list of lists) {
         for (const id of known[name][list]) pushed[list].add(id);
         known[name][list] = [...pushed[list]];
       }
@@ -178,11 +208,23 @@ describe('randomized merges across four clones', () => {
       expect(committed.status, `the pre-commit hook blocked an unrelated commit in ${name}: ${committed.stdout}${committed.stderr}`).toBe(0);
     };
 
+    // Merged history that no single clone could write, in every run: a decision closed on two
+    // clones and a dependency cycle made by a merge (check warns; nothing may block on them).
+    const shared = ack('c1', 'decisions', ['decide', 'closed twice', '--why', 'both clones finish it'], 'decide')!;
+    const [t5, t6] = [ack('c1', 'tasks', ['backlog', 'add', 'T5'], 'backlog add')!, ack('c1', 'tasks', ['backlog', 'add', 'T6'], 'backlog add')!];
+    sync('c1', false);
+    sync('c2', false);
+    ack('c1', 'decisions', ['outcome', shared, 'done'], 'outcome');
+    ack('c2', 'decisions', ['outcome', shared, 'failed'], 'outcome');
+    run('c1', ['backlog', 'update', t5, '--depends', t6]);
+    run('c2', ['backlog', 'update', t6, '--depends', t5]);
+    for (const name of ['c1', 'c2'] as const) known[name].decisions = known[name].decisions.filter((id) => id !== shared);
+
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of [...CLONES].sort(() => random.next() - 0.5)) {
         for (let n = 1 + random.int(3); n > 0; n--) random.pick(commands)(name);
         if (random.chance(0.3)) userCommit(name);
-        if (random.chance(0.6)) sync(name, random.chance(0.4));
+        if (random.chance(0.6)) sync(name, random.chance(0.4), random.chance(0.25));
       }
     }
     for (let pass = 0; pass < 2; pass++) for (const name of CLONES) sync(name, false);
@@ -191,14 +233,20 @@ describe('randomized merges across four clones', () => {
     const final = dirs.c1;
     const merges = git(origin, 'rev-list', '--merges', 'main').trim().split('\n').filter(Boolean);
     const ids = recordIds(final);
-    const counts = { events: ids.events.size, decisions: ids.decisions.size, catches: ids.catches.size, tasks: ids.tasks.size };
-    console.log(`merge-random: ${ROUNDS} rounds, ${acked.length} acknowledged records (${JSON.stringify(counts)}), ${pulls} pulls (${rebases} with --rebase), ${merges.length} merge commits, ${userCommits} user commits`);
+    const counts = Object.fromEntries(Object.entries(ids).map(([kind, found]) => [kind, found.size]));
+    const check = cli(final, ['check']);
+    const warned = (pattern: RegExp) => check.stdout.split('\n').filter((line) => pattern.test(line)).length;
+    console.log(
+      `merge-random: ${ROUNDS} rounds, ${new Set(acked.map((record) => record.id)).size} acknowledged records (${JSON.stringify(counts)}), ${pulls} pulls (${rebases} with --rebase, ${syncs} through agentstate sync), ` +
+        `${merges.length} merge commits, ${userCommits} user commits, ${lostClaims} claims lost across clones, findings merged into HEAD that warn: ${warned(/closed more than once/)} double closes, ${warned(/dependency cycle/)} cycles`,
+    );
 
     // Every acknowledged record is there, once.
     for (const record of acked) expect(ids[record.kind].get(record.id), `${record.what} ${record.id} by ${record.by}`).toBe(1);
     for (const name of CLONES) expect(git(dirs[name], 'rev-parse', 'HEAD')).toBe(git(final, 'rev-parse', 'HEAD'));
-    const check = cli(final, ['check']);
     expect(check.code, `check on the final state:\n${check.stdout}${check.stderr}`).toBe(0);
+    expect(warned(/closed more than once/), check.stdout).toBeGreaterThan(0);
+    for (const name of CLONES) userCommit(name); // whatever merged history holds, an unrelated commit passes the hook
 
     // Every merge commit, checked out on its own: check green, derived files fresh.
     const scratch = tempDir('merge-commits-');

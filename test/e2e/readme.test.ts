@@ -60,4 +60,23 @@ describe('the README runs as written', () => {
     expect(check.code, check.stderr).toBe(0);
     expect(git(project, 'status', '--porcelain')).toBe('');
   });
+
+  it('the two-machine walk-through, as written: the laptop loses the task to the server (exit 4), says so at boot, and both end with every record', () => {
+    const markdown = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = markdown.slice(markdown.indexOf('### Two machines, one state: a walk-through'));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+    const home = tempDir();
+    const bin = join(home, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'agentstate'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+    chmodSync(join(bin, 'agentstate'), 0o755);
+    writeFileSync(join(home, 'walk.sh'), `set -euo pipefail\n${block}`);
+    const run = spawnSync('bash', ['walk.sh'], { cwd: home, env: baseEnv({ PATH: `${bin}:${process.env.PATH}`, TMPDIR: home }), encoding: 'utf8' });
+    expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
+    expect(run.stdout).toContain('exit 4');
+    expect(run.stderr).toMatch(/you lost task t-\S+ to server \(an earlier claim on another clone\); stop working on it/);
+    expect(run.stdout).toMatch(/you lost task t-\S+ to server/); // resume's line, through grep
+    expect(run.stdout).toMatch(/P1\s+active\s+t-\S+\s+Write the sync docs\s+server/);
+    expect(run.stdout).toMatch(/P2\s+active\s+t-\S+\s+Review the sync docs\s+laptop/);
+  });
 });

@@ -47,15 +47,16 @@ describe('search', () => {
     ok(dir, ['handoff', '--remaining', 'postgres upgrade to 16', '--agent', 'worker-1']);
     ok(dir, ['log', 'redis cache warmup script', '--agent', 'worker-1']);
     ok(dir, ['log', 'cache sizes reviewed']);
+    ok(dir, ['learn', 'Postgres locks the table on ALTER: add columns without defaults', '--kind', 'convention', '--tag', 'db']);
   });
 
   it('finds every kind of record, sealed segments included, with the words marked', () => {
     expect(readdirSync(join(dir, '.agentstate/archive')).some((name) => name.startsWith('events.'))).toBe(true);
     const found = search(dir, 'postgres');
-    expect(found.hits.map((hit) => hit.kind).sort()).toEqual(['catch', 'decision', 'event', 'handoff', 'task']);
+    expect(found.hits.map((hit) => hit.kind).sort()).toEqual(['catch', 'decision', 'event', 'handoff', 'learning', 'task']);
     for (const hit of found.hits) {
       expect(marked(hit)).toEqual(['postgres']);
-      expect(hit.id).toMatch(/^(ev|d|t|ct)-/);
+      expect(hit.id).toMatch(/^(ev|d|t|ct|l)-/);
       expect(Date.parse(hit.at)).not.toBeNaN();
     }
     const sealed = found.hits.find((hit) => hit.kind === 'event')!;
@@ -85,7 +86,8 @@ describe('search', () => {
     expect(search(dir, 'postgres', '--kind', 'event', '--since', '2021-01-01').hits.map((hit) => hit.text)).toEqual(['[ops] Postgres vacuum tuned on staging']);
     const limited = cli(dir, ['search', 'postgres', '--limit', '2']);
     expect(limited.stdout.trim().split('\n')).toHaveLength(2);
-    expect(limited.stderr).toContain('2 of 6 matches shown');
+    expect(limited.stderr).toContain('2 of 7 matches shown');
+    expect(search(dir, 'postgres', '--kind', 'learnings').hits.map((hit) => hit.text)).toEqual(['Postgres locks the table on ALTER: add columns without defaults · convention · tags: db']);
   });
 
   it('prints one plain line per hit when piped, and nothing but ids with --quiet', () => {
@@ -99,7 +101,8 @@ describe('search', () => {
   });
 
   it.each([
-    [['search', 'x', '--kind', 'nope'], 2, '--kind: "nope" is not one of event, handoff, decision, task, catch'],
+    [['search', 'x', '--kind', 'nope'], 2, '--kind: "nope" is not one of event, handoff, decision, task, catch, learning'],
+    [['search', 'x', '--kind', 'task,bogus'], 2, '--kind: "bogus" is not one of event, handoff, decision, task, catch, learning'],
     [['search', '!!!'], 2, 'the query has no word to look for'],
     [['search', 'x', '--limit', 'ten'], 2, '--limit: "ten" is not a whole number'],
     [['search', 'x', '--since', 'someday'], 2, '--since: "someday" is not a time'],

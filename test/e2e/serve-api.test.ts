@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, cli, commitCount, git, json, read, stateRepo } from '../helpers/cli.js';
 import { startServe, type Served } from '../helpers/serve.js';
@@ -127,6 +128,14 @@ describe('serve: the JSON API', () => {
     expect(form.status).toBe(415);
     expect((await post(writable, task, { column: 'done' }, { origin: 'http://attacker.example' })).status).toBe(403);
     expect((await fetch(`${writable.base}/nothing?token=${writable.token}`)).status).toBe(404);
+    // A key pasted where an id or a column was expected is not sent back, as the CLI does not print it.
+    const pasted = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+    for (const [id, body] of [[pasted, { column: 'done' }], [task, { column: pasted }]] as const) {
+      const answer = (await (await post(writable, id, body)).json()) as ApiError;
+      expect(answer.error.code).toBe(2);
+      expect(answer.error.message).toContain('[redacted: github-pat]');
+      expect(JSON.stringify(answer)).not.toContain('ghp_');
+    }
   });
 
   it('tells the page when a state file changes', async () => {
@@ -160,6 +169,22 @@ describe('serve: the JSON API', () => {
     const run = cli(dir, args);
     expect(run.code).toBe(code);
     expect(run.stderr.split('\n')[0]).toBe(`agentstate: ${message}`);
+  });
+
+  it('a failure of the file system during a move is not a bug: the CLI\'s one line and hint, code 1', async () => {
+    const broken = stateRepo();
+    const id = ok(broken, ['backlog', 'add', 'Move me']);
+    const served = await startServe(broken, ['--write']);
+    try {
+      // The clone's local folder is a file: taking the lock fails with EEXIST.
+      rmSync(join(broken, '.git/agentstate'), { recursive: true, force: true });
+      writeFileSync(join(broken, '.git/agentstate'), 'not a folder\n');
+      const response = await post(served, id, { column: 'done' });
+      const body = (await response.json()) as ApiError;
+      expect(body.error).toEqual({ code: 1, message: 'mkdir .git/agentstate: something else is already at that path (EEXIST)', hint: 'move it aside; `agentstate doctor` checks the state directory' });
+    } finally {
+      await served.stop();
+    }
   });
 
   it('says so when the port is taken, and exits', () => {

@@ -73,6 +73,24 @@ describe('agentstate sync', () => {
     expect(again).toMatchObject({ pushed: false, integrated: 'up-to-date', commits: { in: 0, out: 0 } });
   });
 
+  it('--json counts only the tasks that moved: a merge leaves the lines of tasks neither side changed byte for byte', () => {
+    const { clones } = bareWithClones(['alice', 'bob']);
+    const { alice, bob } = clones;
+    const [moved, still] = [ok(alice, ['backlog', 'add', 'moves']), ok(alice, ['backlog', 'add', 'stays'])];
+    ok(alice, ['sync']);
+    ok(bob, ['sync']);
+    const lineOf = (dir: string, id: string) => read(dir, '.agentstate/backlog.yaml').split('\n').find((line) => line.includes(id));
+    const untouched = lineOf(bob, still);
+    ok(alice, ['backlog', 'update', moved, '--status', 'done']);
+    ok(alice, ['sync']);
+    ok(bob, ['backlog', 'add', 'bob adds one']); // both sides changed backlog.yaml: its merge driver runs
+    const report = json<SyncJson>(cli(bob, ['sync', '--json']));
+    expect(report).toMatchObject({ pushed: true, integrated: 'merged' });
+    expect(report.files['backlog.yaml']).toEqual({ before: 3, after: 3, in: 1, out: 1 });
+    expect(lineOf(bob, still)).toBe(untouched);
+    expect(lineOf(bob, moved)).toBe(lineOf(alice, moved));
+  });
+
   it('merges with the drivers even where agentstate is not on PATH (run through node): this agentstate serves them', () => {
     const { origin, clones } = bareWithClones(['alice', 'bob']);
     const a = ok(clones.alice, ['log', 'alice']);
@@ -166,6 +184,7 @@ describe('agentstate sync', () => {
     const conflicted = cli(bob, ['sync']);
     expect(conflicted.code).toBe(1);
     expect(conflicted.stderr).toMatch(/the work tree has a conflict in notes\.txt/);
+    expect(conflicted.stderr).toContain('hint: resolve the conflict in notes.txt, then `git add notes.txt` and sync'); // not `git checkout -m`, which only makes the conflict again
     expect(remoteHead(origin)).toBe(remoteBefore);
     expect(git(bob, 'rev-parse', 'HEAD~1').trim()).toBe(bobBefore);
   });
@@ -199,6 +218,25 @@ describe('agentstate sync', () => {
     expect(read(bob, 'README.md')).toBe('# my unsaved edit\n');
     expect(head(bob)).toBe(before);
     expect(git(bob, 'stash', 'list')).toBe('');
+  });
+
+  it('refuses a merge while unrelated changes are staged, naming them and how to unstage them (git would call them overwritten), and leaves them staged', () => {
+    const { origin, clones } = bareWithClones(['alice', 'bob']);
+    const { alice, bob } = clones;
+    ok(alice, ['log', 'alice']);
+    ok(alice, ['sync']);
+    ok(bob, ['log', 'bob']);
+    writeFileSync(join(bob, 'staged.txt'), 'staged, not committed\n');
+    git(bob, 'add', 'staged.txt');
+    const before = head(bob);
+    const refused = cli(bob, ['sync']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toMatch(/staged changes \(staged\.txt\)/);
+    expect(refused.stderr).toContain('git restore --staged staged.txt');
+    expect(refused.stderr).not.toMatch(/would be overwritten/);
+    expect(git(bob, 'status', '--porcelain')).toBe('A  staged.txt\n');
+    expect(head(bob)).toBe(before);
+    expect(remoteHead(origin)).not.toBe(before);
   });
 
   it('AGENTSTATE_SYNC=1 (or sync.after_write) shares every write at once; a sync that fails is a warning, the write is done', () => {

@@ -136,6 +136,15 @@ describe('briefing', () => {
     expect(cut.open).toBeUndefined();
   });
 
+  it('a "none" line that gives way to the budget is not counted as a cut item', () => {
+    for (const budget of [40, 60, 80, 120]) {
+      const { text, cut } = render(snapshot(0, 30), { mode: 'resume', budgetTokens: budget });
+      expect(cut.standing, `budget ${budget}`).toBeUndefined();
+      expect(cut.open, `budget ${budget}`).toBeUndefined();
+      expect(text).not.toMatch(/standing orders|open decisions?[,.]/);
+    }
+  });
+
   it('says so when open decisions themselves must be cut', () => {
     const { text, cut } = render(snapshot(40, 0), { mode: 'resume', budgetTokens: 300 });
     expect(cut.open).toBeGreaterThan(0);

@@ -38,6 +38,7 @@ describe('parsing --expect kind:value', () => {
     ['absent:tmp/lock', { kind: 'absent', value: 'tmp/lock' }],
     ['commit:migration 0042: the sessions TTL', { kind: 'commit', value: 'migration 0042: the sessions TTL' }],
     ['branch:feat/x-1', { kind: 'branch', value: 'feat/x-1' }],
+    ['tag:v1.4.0', { kind: 'tag', value: 'v1.4.0' }],
     ['state:deploy.region=eu', { kind: 'state', value: 'deploy.region=eu' }],
     ['state:phase', { kind: 'state', value: 'phase' }],
     ['FILE:a.txt', { kind: 'file', value: 'a.txt' }],
@@ -58,6 +59,7 @@ describe('parsing --expect kind:value', () => {
     ['empty commit text', 'commit:', /empty/],
     ['option-like branch', 'branch:-x', /not a branch/],
     ['branch with ..', 'branch:a..b', /not a branch/],
+    ['tag with ..', 'tag:../v1', /not a tag name/],
     ['bad state key', 'state:a b=1', /not a key/],
     ['forbidden state key', 'state:__proto__=1', /cannot be used/],
   ])('refuses %s', (_, text, problem) => {
@@ -165,6 +167,17 @@ describe('learnings projection and ranking', () => {
     expect(rankLearnings(views, 'migrations').map((view) => view.id)[0]).toBe('l-old');
     expect(rankLearnings(views, 'lesson l-new').map((view) => view.id)[0]).toBe('l-new');
     expect(learningMatches(views.find((view) => view.id === 'l-mid')!, 'db')).toBe(false);
+  });
+
+  it.each([
+    ['a file under the referenced directory', 'db/migrations/0042.sql', true],
+    ['the directory itself, without the slash', 'db/migrations', true],
+    ['a path written ./ and quoted', 'see `./db/migrations/0042.sql`.', true],
+    ['a sibling directory', 'db/seeds/0042.sql', false],
+    ['a directory whose name starts the same', 'db/migrations-old/x.sql', false],
+  ])('--focus naming %s', (_, focus, matched) => {
+    const old = projectLearnings(records).find((view) => view.id === 'l-old')!;
+    expect(learningMatches({ ...old, tags: [] }, focus)).toBe(matched);
   });
 
   it('a stale lesson sinks below a fresh one; a confirmation brings it back', () => {

@@ -46,6 +46,16 @@ describe('mergeTasks', () => {
   it('adds what either side added', () => {
     expect(mergeTasks([], [task({ id: 't-a' })], [task({ id: 't-b' })]).map((t) => t.id)).toEqual(['t-a', 't-b']);
   });
+
+  it('a task neither side changed stays exactly as it was, and one only one side changed is that side as it is (no version bump, same key order)', () => {
+    const untouched = task({ id: 't-u', tags: ['x'] });
+    const changed = task({ id: 't-c', status: 'active', owner: 'alice', version: 2, updated: '2026-01-02T00:00:00Z' });
+    const base = [untouched, task({ id: 't-c' })];
+    const merged = mergeTasks(base, [untouched, changed], [structuredClone(untouched), task({ id: 't-c' })]);
+    expect(merged.map((t) => JSON.stringify(t))).toEqual([JSON.stringify(untouched), JSON.stringify(changed)]);
+    const both = mergeTasks(base, [untouched, changed], [untouched, changed]);
+    expect(both.map((t) => JSON.stringify(t))).toEqual([JSON.stringify(untouched), JSON.stringify(changed)]);
+  });
 });
 
 describe('mergeRuntime', () => {
