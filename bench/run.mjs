@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { seedEvents, seedHistory, seedLargeState, seedStateCommits } from './seed.mjs';
+import { printScale } from './scale.mjs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -259,6 +260,13 @@ function repoBytes(dir) {
   };
 }
 
+// 5b. Flat at any scale (bench/scale.mjs): the cost of a write against 50,000 tracked files, 5,000
+// tasks and the large state, as ratios on Node 20 and Node 22.
+{
+  const { scaleBench } = await import('./scale.mjs');
+  results.scale = await scaleBench({ quick: QUICK });
+}
+
 // 6. The peer: Backlog.md's `task create` with auto-commit, when installed.
 {
   const which = spawnSync('backlog', ['--version'], { encoding: 'utf8', env });
@@ -362,6 +370,10 @@ function print(r) {
       `${c.contested_tasks} tasks claimed twice, ${c.lost_claims} lost claims recorded, ${c.lost_claims_told} told; ${c.acknowledged} records acknowledged, ` +
       `${c.problems.length ? `PROBLEMS: ${c.problems.join('; ')}` : 'all present once, no marker, check clean'}; ${c.loop_seconds} s (${c.commits} commits)`,
   );
+  if (r.scale) {
+    lines.push('');
+    lines.push(printScale(r.scale));
+  }
   lines.push('');
   lines.push(`written to bench/results/latest.json`);
   console.log(lines.join('\n'));

@@ -3,10 +3,8 @@ import type { ZodType } from 'zod';
 import { findOversized, findSecret } from '../core/guards.js';
 import { describeIssue } from '../core/schemas.js';
 import type { CommandOutput } from '../command.js';
-import type { DecisionView } from '../core/decisions.js';
-import { newId, recordById } from '../core/ids.js';
+import { newId } from '../core/ids.js';
 import { exactValue } from '../core/text.js';
-import { readDecisionViews } from '../store/decisions-file.js';
 import { usageError } from '../errors.js';
 import type { StateContext } from '../store/context.js';
 import { inFuture } from '../core/merge-runtime.js';
@@ -151,9 +149,7 @@ export function appended(
 }
 
 /** The decision a closing record (outcome, revoke) is about, by unique id prefix; exit 3 when unknown. */
-export async function decisionToClose(context: StateContext, idText: string): Promise<DecisionView> {
-  return recordById('decision', idText, await readDecisionViews(context));
-}
+export { decisionToClose } from '../store/decisions-file.js';
 
 /** The fields every closing record carries. */
 export function closingRecord(context: StateContext, kind: 'outcome' | 'revoke', decision: string, once: string | undefined) {

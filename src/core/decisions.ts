@@ -136,3 +136,47 @@ export function viewOfEntry(entry: Record<string, unknown>): DecisionView {
     ...(Array.isArray(entry.expect) && entry.expect.length ? { expect: expectationsOf(entry.expect) } : {}),
   };
 }
+
+/** The decision index as data: its lists hold index entries (as written, key order kept). */
+export interface DecisionIndexLists {
+  standing: Array<Record<string, unknown>>;
+  open: Array<Record<string, unknown>>;
+  recent: Array<Record<string, unknown>>;
+  count: number;
+}
+
+/**
+ * The index after one more record, from the index before it, without projecting the chain: a new
+ * decision later than every other (the usual case) joins the open or standing list and the recent
+ * ones; an outcome or a revocation of an open decision or a standing order takes it off its list
+ * and changes its status among the recent ones. Undefined when the record needs the whole chain
+ * (a --once key, a decision dated before the latest one, a closing of anything else): the caller
+ * then projects the chain as before. The result is the index the projection gives.
+ */
+export function advanceIndex(index: DecisionIndexLists, record: Raw, recent: number): DecisionIndexLists | undefined {
+  if (record.once !== undefined || index.recent.length > recent) return undefined;
+  if (record.kind === 'decision') {
+    const last = index.recent[index.recent.length - 1];
+    const view = projectDecisions([record])[0];
+    if (!view) return undefined;
+    if (last && compareText(String(last.at), view.at) > 0) return undefined;
+    if (last && last.at === view.at && compareText(String(last.id), view.id) >= 0) return undefined;
+    const entry = indexEntry(view) as Record<string, unknown>;
+    return {
+      standing: view.standing ? [...index.standing, entry] : index.standing,
+      open: view.standing ? index.open : [...index.open, entry],
+      recent: [...index.recent, entry].slice(-recent),
+      count: index.count + 1,
+    };
+  }
+  const target = str(record.decision);
+  const list = record.kind === 'outcome' ? 'open' : record.kind === 'revoke' ? 'standing' : undefined;
+  if (!target || !list || !index[list].some((entry) => entry.id === target)) return undefined;
+  const status = record.kind === 'revoke' ? 'revoked' : str(record.status);
+  if (!status) return undefined;
+  return {
+    ...index,
+    [list]: index[list].filter((entry) => entry.id !== target),
+    recent: index.recent.map((entry) => (entry.id === target ? { ...entry, status } : entry)),
+  };
+}

@@ -92,9 +92,8 @@ export function taskBoard(tasks: Task[], options: BoardOptions = {}): TaskBoard 
     .slice(0, limit)
     .map((task) => inProgressOf(task, options));
   const blocked: BlockedTask[] = [];
-  for (const task of [...tasks].sort(byPriority)) {
+  for (const task of tasks.filter((candidate) => candidate.status === 'blocked' || candidate.status === 'open').sort(byPriority)) {
     if (blocked.length >= limit) break;
-    if (task.status !== 'blocked' && task.status !== 'open') continue;
     const blockedBy = blockersOf(task, byId);
     if (task.status === 'open' && blockedBy.length === 0) continue;
     blocked.push({

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, baseEnv, cli, cliAsync, git, json, readYaml, read, stateRepo } from '../helpers/cli.js';
@@ -115,5 +115,34 @@ describe('decide and outcome', () => {
     expect(sections[1]).toBe('## Open decisions');
     expect(resume).toContain('  - sessions table');
     expect(read(dir, 'AGENTS.md')).toContain('  - cache TTL');
+  });
+  it('the index each decision command writes from the one before is the index the whole chain gives', () => {
+    const dir = stateRepo();
+    const config = join(dir, '.agentstate/config.yaml');
+    writeFileSync(config, read(dir, '.agentstate/config.yaml').replace(/recent: 10 /, 'recent: 3 '));
+    git(dir, 'commit', '-qam', 'three recent decisions');
+    const step = (args: string[]) => {
+      const result = cli(dir, args);
+      expect(result.code, result.stderr).toBe(0);
+      const written = read(dir, INDEX);
+      rmSync(join(dir, INDEX));
+      expect(cli(dir, ['doctor', '--repair']).code).toBe(0); // regenerated from the whole chain
+      expect(written).toBe(read(dir, INDEX));
+      return result.stdout.trim();
+    };
+    const first = step(['decide', 'first', '--why', 'w', '-q']);
+    const order = step(['decide', 'an order', '--why', 'w', '--standing', '-q']);
+    const third = step(['decide', 'third', '--why', 'w', '--tag', 'x', '-q']);
+    step(['decide', 'fourth', '--why', 'w', '-q']);
+    const fifth = step(['decide', 'fifth', '--why', 'w', '--expect', 'file:README.md', '-q']);
+    step(['outcome', first, 'done', '--note', 'out of the recent ones']);
+    step(['outcome', fifth, 'failed']);
+    step(['revoke', order, '--why', 'no longer']);
+    step(['outcome', third.slice(0, 7), 'abandoned']); // a prefix: found in the whole chain
+    const index = readYaml(join(dir, INDEX)) as { count: number; open: Array<{ title: string }>; standing: unknown[]; recent: Array<{ title: string; status: string }> };
+    expect(index.count).toBe(5);
+    expect(index.open.map((d) => d.title)).toEqual(['fourth']);
+    expect(index.standing).toEqual([]);
+    expect(index.recent.map((d) => [d.title, d.status])).toEqual([['third', 'abandoned'], ['fourth', 'open'], ['fifth', 'failed']]);
   });
 });
