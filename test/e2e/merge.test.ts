@@ -1,59 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, json, readYaml, read, tempDir } from '../helpers/cli.js';
+import { cli, git, json, readYaml, read } from '../helpers/cli.js';
+import { cluster, conflictMarkers, ok, pull, push } from '../helpers/clones.js';
 
 type Task = { id: string; title: string; priority: string; notes?: string; status: string; epic?: string };
 
-/** A bare origin and clones of it, each a separate "machine" with its own agent name. */
-function cluster<N extends string>(names: N[], options: { register?: boolean; config?: (text: string) => string } = {}): Record<N, string> {
-  const origin = tempDir('origin-');
-  git(origin, 'init', '-q', '--bare', '-b', 'main');
-  const clones = {} as Record<N, string>;
-  for (const [i, name] of names.entries()) {
-    const dir = tempDir(`${name}-`);
-    git(dir, 'clone', '-q', origin, '.');
-    git(dir, 'config', 'user.name', name);
-    git(dir, 'config', 'user.email', `${name}@example.com`);
-    git(dir, 'config', 'pull.rebase', 'false');
-    if (i === 0) {
-      git(dir, 'checkout', '-q', '-b', 'main');
-      expect(cli(dir, ['init']).code).toBe(0);
-      if (options.config) {
-        writeFileSync(join(dir, '.agentstate/config.yaml'), options.config(read(dir, '.agentstate/config.yaml')));
-        git(dir, 'commit', '-qam', 'config');
-      }
-      if (options.register === false) git(dir, 'config', '--remove-section', 'merge.agentstate-log');
-      git(dir, 'push', '-q', '-u', 'origin', 'main');
-    } else {
-      git(dir, 'pull', '-q', 'origin', 'main');
-      git(dir, 'branch', '-q', '--set-upstream-to=origin/main');
-      if (options.register !== false) expect(cli(dir, ['hooks', 'install']).code).toBe(0);
-    }
-    clones[name] = dir;
-  }
-  return clones;
-}
-
-const pull = (dir: string) => spawnSync('git', ['pull', '-q', '--no-edit', 'origin', 'main'], { cwd: dir, encoding: 'utf8' });
-const push = (dir: string) => git(dir, 'push', '-q', 'origin', 'main');
-const ok = (dir: string, ...args: string[]) => {
-  const run = cli(dir, args);
-  expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  return run.stdout.trim();
-};
 const tasks = (dir: string) => json<{ tasks: Task[] }>(cli(dir, ['backlog', 'list', '--all', '--json'])).tasks;
 
-function noConflictMarkers(dir: string): void {
-  const walk = (path: string): string[] =>
-    readdirSync(path).flatMap((name) => {
-      if (name === '.git') return [];
-      const full = join(path, name);
-      return statSync(full).isDirectory() ? walk(full) : [full];
-    });
-  for (const file of walk(dir)) expect(readFileSync(file, 'utf8'), file).not.toMatch(/^(<<<<<<<|>>>>>>>|=======)/m);
-}
+const noConflictMarkers = (dir: string) => expect(conflictMarkers(dir)).toEqual([]);
 
 function expectOnceEach(dir: string, key: 'events' | 'decisions', ids: string[]): void {
   const parsed = readYaml(join(dir, `.agentstate/${key}.yaml`)) as Record<string, Array<{ id: string }>>;
