@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { busyError } from '../errors.js';
 import { ownMark, processGone } from '../process-identity.js';
+import { LockQueue } from './lock-queue.js';
 
 /**
  * A lock file that names its holder (pid, host, since) and can be broken safely.
@@ -175,50 +176,63 @@ export function describeHolder(holder: LockHolder | undefined): string {
   return `pid ${holder.pid} on ${holder.host}${command}, since ${holder.since}`;
 }
 
-/** Take the lock, retrying with backoff up to `timeoutMs`; exit 5 naming the holder on timeout. */
+/**
+ * Take the lock, retrying with backoff up to `timeoutMs`; exit 5 naming the holder on timeout.
+ * Waiters take it in the order they came (lock-queue.ts).
+ */
 export async function acquireLock(path: string, options: LockOptions): Promise<Lock> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
+  const queue = new LockQueue(path);
+  let queued = false;
   let delay = 2;
   let noticed = false;
-  for (;;) {
-    const holder = makeHolder(options.command);
-    if (tryCreate(path, holder)) {
-      return {
-        path,
-        holder,
-        release: () => {
-          removeIfSame(path, holder.nonce);
-        },
-        assertHeld: () => {
-          const now = readHolder(path);
-          if (now?.nonce !== holder.nonce) {
-            throw busyError(
-              `lost the state lock to ${describeHolder(now)} while working; nothing more was written`,
-              'retry the command; what it wrote before is rolled back',
-            );
-          }
-        },
-      };
+  try {
+    for (;;) {
+      const holder = makeHolder(options.command);
+      const turn = queued ? queue.isFirst(options.staleMs) : !queue.anyWaiting();
+      if (turn && tryCreate(path, holder)) return heldLock(path, holder);
+      if (!queued) {
+        queue.join();
+        queued = true;
+      }
+      const current = readHolder(path);
+      if (staleReason(path, current, options.staleMs)) {
+        if (breakStale(path, current, options.staleMs)) continue;
+      }
+      const now = Date.now();
+      if (now >= deadline) {
+        throw busyError(
+          `state is locked by ${describeHolder(readHolder(path) ?? current)}; gave up after ${options.timeoutMs} ms`,
+          `wait for it to finish and retry; a live process's lock is never broken — if that process is stuck, stop it (kill ${current?.pid ?? '<pid>'})`,
+        );
+      }
+      if (!noticed && options.onWait && now - started >= (options.noticeAfterMs ?? 1_000)) {
+        noticed = true;
+        options.onWait(describeHolder(current));
+      }
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 50);
     }
-    const current = readHolder(path);
-    if (staleReason(path, current, options.staleMs)) {
-      if (breakStale(path, current, options.staleMs)) continue;
-    }
-    const now = Date.now();
-    if (now >= deadline) {
-      throw busyError(
-        `state is locked by ${describeHolder(readHolder(path) ?? current)}; gave up after ${options.timeoutMs} ms`,
-        `wait for it to finish and retry; a live process's lock is never broken — if that process is stuck, stop it (kill ${current?.pid ?? '<pid>'})`,
-      );
-    }
-    if (!noticed && options.onWait && now - started >= (options.noticeAfterMs ?? 1_000)) {
-      noticed = true;
-      options.onWait(describeHolder(current));
-    }
-    await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 50);
+  } finally {
+    queue.leave();
   }
+}
+
+function heldLock(path: string, holder: LockHolder): Lock {
+  return {
+    path,
+    holder,
+    release: () => {
+      removeIfSame(path, holder.nonce);
+    },
+    assertHeld: () => {
+      const now = readHolder(path);
+      if (now?.nonce !== holder.nonce) {
+        throw busyError(`lost the state lock to ${describeHolder(now)} while working; nothing more was written`, 'retry the command; what it wrote before is rolled back');
+      }
+    },
+  };
 }
 
 /** Run `fn` holding the lock; the lock is released on every path, errors included. */

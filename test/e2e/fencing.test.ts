@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +123,36 @@ describe('fencing', () => {
     } finally {
       live.stop();
     }
+  });
+});
+
+describe('waiting in turn', () => {
+  it('writers waiting for the lock get it in the order they came, and leave no ticket behind', async () => {
+    const dir = stateRepo();
+    const holder = spawnCli(dir, ['log', 'holder'], { AGENTSTATE_STALL: 'before-write' });
+    await untilStopped(holder.child.pid!);
+    const queue = join(dir, `${LOCK}.queue`);
+    const tickets = () => {
+      try {
+        return readdirSync(queue).length;
+      } catch {
+        return 0;
+      }
+    };
+    const waiters = [];
+    for (let i = 0; i < 5; i++) {
+      waiters.push(spawnCli(dir, ['log', `waiter ${i}`]));
+      for (let tries = 0; tickets() < i + 1 && tries < 400; tries++) await sleep(10); // it has joined the queue
+    }
+    expect(tickets()).toBe(5);
+    holder.child.kill('SIGCONT');
+    for (const waiter of [holder, ...waiters]) expect((await waiter.done).code).toBe(0);
+    const summaries = read(dir, '.agentstate/events.yaml')
+      .split('\n')
+      .map((line) => /"summary":"(holder|waiter \d)"/.exec(line)?.[1])
+      .filter(Boolean);
+    expect(summaries).toEqual(['holder', 'waiter 0', 'waiter 1', 'waiter 2', 'waiter 3', 'waiter 4']);
+    expect(tickets()).toBe(0);
   });
 });
 
