@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandOutput, CommandRun, Loader } from './command.js';
 import { redactSecrets, secretsOf } from './core/guards.js';
-import { jsonText } from './core/text.js';
+import { jsonText, visible } from './core/text.js';
 import { AgentstateError, errnoError, Exit } from './errors.js';
 import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
@@ -98,7 +98,8 @@ async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
     return;
   }
   if (mode.quiet) {
-    if (output.quiet) writeOut(output.quiet);
+    // Exact when piped (scripts read it); on a terminal nothing in it may act on the screen, as `ls` does.
+    if (output.quiet) writeOut(process.stdout.isTTY ? visible(output.quiet) : output.quiet);
     return;
   }
   for (const note of output.notes ?? []) writeErr(`agentstate: ${note}`);

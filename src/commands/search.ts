@@ -1,6 +1,7 @@
 import type { CommandRun } from '../command.js';
 import { KINDS, type SearchKind } from '../core/search-records.js';
 import { applyMarks, queryWords, snippet } from '../core/search-text.js';
+import { redactSecrets } from '../core/guards.js';
 import { cellText } from '../core/text.js';
 import { usageError } from '../errors.js';
 import { table, terminalWidth, visibleLength, type Style } from '../output.js';
@@ -46,7 +47,7 @@ export const run: CommandRun<SearchOptions> = async ({ args, options, globals })
     warnings: context.warnings,
     quiet: hits.map((hit) => hit.id).join('\n'),
     notes: hits.length < total ? [`${hits.length} of ${total} matches shown; --limit N for more`] : [],
-    human: (style) => (hits.length === 0 ? `no matches for "${query}"` : render(hits, style)),
+    human: (style) => (hits.length === 0 ? `no matches for "${cellText(redactSecrets(query))}"` : render(hits, style)),
   };
 };
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { onTerminal } from '../helpers/terminal.js';
 import { BIN, baseEnv, cli, commitCount, git, json, read, stateRepo, tempDir } from '../helpers/cli.js';
 
 const stateFiles = (dir: string) =>
@@ -181,6 +182,25 @@ describe('help, messages and completion', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: agentstate backlog add \[options\] <title>/);
     for (const group of ['backlog', 'state']) expect(cli(dir, [group, '--help']).stdout, group).toMatch(/Examples:\n {2}\$ agentstate /);
+  });
+
+  it('-q is exact when piped; on a terminal a control character in a value is shown, not obeyed (as ls does)', () => {
+    const dir = stateRepo();
+    const value = 'a\u001b]0;pwned\u0007b';
+    expect(cli(dir, ['state', 'set', `note=${value}`]).code).toBe(0);
+    expect(cli(dir, ['state', 'get', 'note', '-q']).stdout).toBe(`${value}\n`);
+    const screen = onTerminal(dir, ['state', 'get', 'note', '-q'], { columns: 80 });
+    expect(screen.code).toBe(0);
+    expect(screen.screen).toContain('a\\x1b]0;pwned\\x07b');
+  });
+
+  it('search without a hit does not echo a secret typed as the query', () => {
+    const dir = stateRepo();
+    const token = `ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`;
+    const run = cli(dir, ['search', token]);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain(token);
+    expect(run.stdout).toMatch(/no matches for "\[redacted/);
   });
 
   it('the top-level help has examples; --version --json is one JSON document', () => {
