@@ -19,7 +19,9 @@ const readText = (path: string) => {
   }
 };
 
-export const BOOT_ID = readText('/proc/sys/kernel/random/boot_id')?.trim();
+let bootId: string | null | undefined;
+/** This boot's id (Linux), read once, when first asked: never at start-up. */
+const thisBoot = (): string | undefined => (bootId ??= readText('/proc/sys/kernel/random/boot_id')?.trim() ?? null) ?? undefined;
 
 /** Fields after the parenthesised command name of /proc/<pid>/stat (the name may hold spaces). */
 function statFields(pid: number): string[] | undefined {
@@ -27,15 +29,20 @@ function statFields(pid: number): string[] | undefined {
   return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
 }
 
-export const processStart = (pid: number): string | undefined => statFields(pid)?.[19];
+const processStart = (pid: number): string | undefined => statFields(pid)?.[19];
 
-/** This process's mark. */
+let own: ProcessMark | undefined;
+
+/** This process's mark, read once, when first needed (a lock, an index.lock). */
 export function ownMark(): ProcessMark {
+  if (own) return own;
   const start = processStart(process.pid);
-  return { pid: process.pid, ...(start ? { start } : {}), ...(BOOT_ID ? { boot: BOOT_ID } : {}) };
+  const boot = thisBoot();
+  own = { pid: process.pid, ...(start ? { start } : {}), ...(boot ? { boot } : {}) };
+  return own;
 }
 
-export function isProcessAlive(pid: number): boolean {
+function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -49,7 +56,8 @@ export function isProcessAlive(pid: number): boolean {
  * not yet reaped by its parent) is gone: it holds nothing and writes nothing.
  */
 export function processGone(mark: ProcessMark): string | undefined {
-  if (mark.boot && BOOT_ID && mark.boot !== BOOT_ID) return `pid ${mark.pid} is from before a reboot`;
+  const boot = thisBoot();
+  if (mark.boot && boot && mark.boot !== boot) return `pid ${mark.pid} is from before a reboot`;
   if (!isProcessAlive(mark.pid)) return `pid ${mark.pid} is dead`;
   const fields = statFields(mark.pid);
   if (fields?.[0] === 'Z' || fields?.[0] === 'X') return `pid ${mark.pid} is dead (not yet reaped)`;

@@ -35,7 +35,7 @@ interface IndexLockMark extends ProcessMark {
 function leaveMark(markPath: string, fd: number): void {
   const stat = fstatSync(fd);
   try {
-    writeFileSync(markPath, JSON.stringify({ ...OWN_MARK, ino: stat.ino, birth: stat.birthtimeMs } satisfies IndexLockMark));
+    writeFileSync(markPath, JSON.stringify({ ...ownMark(), ino: stat.ino, birth: stat.birthtimeMs } satisfies IndexLockMark));
   } catch {
     /* no local folder yet: the lock is then only waited for, as any other */
   }
@@ -56,7 +56,6 @@ function removeOurOrphan(repo: Repo, lockPath: string, markPath: string): boolea
   return true;
 }
 
-const OWN_MARK = ownMark();
 
 export type PatchProblem = 'conflicted' | 'unsupported';
 

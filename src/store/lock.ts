@@ -118,11 +118,10 @@ function removeIfSame(path: string, nonce: string | undefined): boolean {
   }
 }
 
-const OWN_MARK = ownMark();
 
 function makeHolder(command?: string): LockHolder {
   return {
-    ...OWN_MARK,
+    ...ownMark(),
     host: hostname(),
     since: new Date().toISOString(),
     nonce: randomBytes(8).toString('hex'),
