@@ -6,7 +6,8 @@
 //   3. every write command at the large state vs the floor in the small repository (target <= 1.5x)
 // Wall time and CPU time (user + sys of the command and its git children) are both shown: the
 // machine is shared, and the wall time follows the neighbours' load.
-// `node bench/scale.mjs [--quick]` runs this section alone; bench/run.mjs runs it too.
+// `node bench/scale.mjs [--quick] [--only backlog]` runs this section alone (`--only backlog`: part 2
+// only, with its two repositories); bench/run.mjs runs it too.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,7 +141,7 @@ function writeSteps(exec, dir) {
 const ratio = (value, base) => Math.round((value / base) * 100) / 100;
 const pick = (steps, names) => Object.fromEntries(names.map((name) => [name, steps[name]]));
 
-export async function scaleBench({ quick = false } = {}) {
+export async function scaleBench({ quick = false, only } = {}) {
   const runs = quick ? 5 : 15;
   const temps = [];
   const nodes = [{ name: `node ${process.version}`, path: process.execPath }];
@@ -150,25 +151,27 @@ export async function scaleBench({ quick = false } = {}) {
   const steps = {};
   // One set of repositories for both nodes (interleaved, both add records to each alike).
   process.stderr.write('scale: building the repositories\n');
+  const backlogOnly = only === 'backlog';
   const dirs = {
     small: state(temps, process.execPath),
-    files: state(temps, process.execPath, { files: FILES }),
+    ...(backlogOnly ? {} : { files: state(temps, process.execPath, { files: FILES }) }),
     backlog: state(temps, process.execPath, { tasks: sizes.tasks }),
-    large: state(temps, process.execPath, { files: FILES, ...sizes }),
+    ...(backlogOnly ? {} : { large: state(temps, process.execPath, { files: FILES, ...sizes }) }),
   };
   for (const node of nodes) {
     const floorDir = repo(temps);
     writeFileSync(join(floorDir, 'floor.txt'), 'start\n');
     sh(floorDir, 'git', ['add', 'floor.txt']);
     let n = 0;
-    steps[`${node.name}|floor|node`] = () => run(floorDir, env, node.path, ['-e', '']);
-    steps[`${node.name}|floor|git commit`] = () => {
+    if (!backlogOnly) steps[`${node.name}|floor|node`] = () => run(floorDir, env, node.path, ['-e', '']);
+    if (!backlogOnly) steps[`${node.name}|floor|git commit`] = () => {
       writeFileSync(join(floorDir, 'floor.txt'), `${n++}\n`);
       return run(floorDir, env, 'git', ['commit', '-q', '--only', '-m', 'floor', '--', 'floor.txt']);
     };
     for (const [size, dir] of Object.entries(dirs)) {
       const all = writeSteps(node.path, dir);
-      const names = size === 'files' ? ['log', 'decide', 'backlog add', 'state set'] : size === 'backlog' ? ['backlog add', 'backlog update', 'backlog next --claim'] : Object.keys(all);
+      const backlogNames = ['backlog add', 'backlog update', 'backlog next --claim'];
+      const names = size === 'files' ? ['log', 'decide', 'backlog add', 'state set'] : size === 'backlog' || backlogOnly ? backlogNames : Object.keys(all);
       for (const [name, step] of Object.entries(pick(all, names))) steps[`${node.name}|${size}|${name}`] = step;
     }
   }
@@ -177,9 +180,6 @@ export async function scaleBench({ quick = false } = {}) {
   const rows = [];
   for (const node of nodes) {
     const get = (size, name) => measured[`${node.name}|${size}|${name}`];
-    const floorNode = get('floor', 'node');
-    const floorCommit = get('floor', 'git commit');
-    const floor = { median: round(floorNode.median + floorCommit.median), cpu: { median: round(floorNode.cpu.median + floorCommit.cpu.median) } };
     const line = (part, name, base, value, target) => ({
       node: node.name,
       part,
@@ -189,8 +189,12 @@ export async function scaleBench({ quick = false } = {}) {
       ratio: { wall: ratio(value.median, base.median), cpu: ratio(value.cpu.median, base.cpu.median) },
       target,
     });
-    for (const name of ['log', 'decide', 'backlog add', 'state set']) rows.push(line(`${FILES} files vs 10`, name, get('small', name), get('files', name), TARGETS.files));
+    if (!backlogOnly) for (const name of ['log', 'decide', 'backlog add', 'state set']) rows.push(line(`${FILES} files vs 10`, name, get('small', name), get('files', name), TARGETS.files));
     for (const name of ['backlog add', 'backlog update', 'backlog next --claim']) rows.push(line(`${sizes.tasks} tasks vs 10`, name, get('small', name), get('backlog', name), TARGETS.backlog));
+    if (backlogOnly) continue;
+    const floorNode = get('floor', 'node');
+    const floorCommit = get('floor', 'git commit');
+    const floor = { median: round(floorNode.median + floorCommit.median), cpu: { median: round(floorNode.cpu.median + floorCommit.cpu.median) } };
     rows.push({ ...line('floor', 'node -e "" + git commit', floor, floor, undefined), floor: { node: floorNode, commit: floorCommit } });
     for (const name of Object.keys(writeSteps(node.path, '.'))) {
       rows.push({ ...line('large state vs floor', name, floor, get('large', name), TARGETS.floor), small: { wall: get('small', name).median, cpu: get('small', name).cpu.median } });
@@ -235,6 +239,8 @@ export function printScale(scale) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const scale = await scaleBench({ quick: process.argv.includes('--quick') });
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  if (only !== undefined && only !== 'backlog') throw new Error(`--only ${only}: only \`--only backlog\` is known`);
+  const scale = await scaleBench({ quick: process.argv.includes('--quick'), only });
   console.log(printScale(scale));
 }

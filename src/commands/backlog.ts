@@ -8,7 +8,7 @@ import { PRIORITIES, TASK_STATUSES, taskSchema, type Task } from '../core/schema
 import { blockersOf } from '../core/task-board.js';
 import { cellText, jsonText, visible } from '../core/text.js';
 import { conflictError, notFoundError, usageError } from '../errors.js';
-import { readBacklog, writeBacklog } from '../store/backlog-file.js';
+import { backlogSegments, readAllTasks, readBacklog, writeBacklog } from '../store/backlog-file.js';
 import { lossesToSay } from '../store/lease.js';
 import { openContext, type StateContext } from '../store/context.js';
 import { mutate } from '../store/mutate.js';
@@ -68,14 +68,27 @@ function resolveTask(tasks: Task[], idText: string): Task {
   return tasks.find((task) => task.id === id)!;
 }
 
-function resolveDependencies(tasks: Task[], texts: string[]): string[] {
-  return texts.map((text) => {
+/**
+ * The task an id names: a whole id of the active file at once; a prefix, or a sealed task, among
+ * every task (sealed ones included, so a prefix is judged unique against all of them).
+ */
+async function findTask(context: StateContext, tasks: Task[], idText: string): Promise<Task> {
+  const active = tasks.find((task) => task.id === idText);
+  if (active) return active;
+  const found = resolveTask(await readAllTasks(context, { validate: false }), idText);
+  return tasks.find((task) => task.id === found.id) ?? found;
+}
+
+async function resolveDependencies(context: StateContext, tasks: Task[], texts: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const text of texts) {
     try {
-      return resolveTask(tasks, text).id;
+      ids.push((await findTask(context, tasks, text)).id);
     } catch (error) {
       throw usageError(`--depends ${text}: ${(error as Error).message}`, 'a dependency must name an existing task (`agentstate backlog list --all`)');
     }
-  });
+  }
+  return ids;
 }
 
 function checkPriority(priority: string | undefined): void {
@@ -109,7 +122,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
   const context = await openContext(globals);
   const { result, commit } = await mutate(context, 'backlog add', async (tx) => {
     const tasks = await readBacklog(context);
-    const existing = options.once ? onceTask(tasks, options.once) : undefined;
+    const existing = options.once ? (onceTask(tasks, options.once) ?? onceTask(await readAllTasks(context, { validate: false }), options.once)) : undefined;
     if (existing) return existing;
     const now = nowIso();
     const task = validated(context, taskSchema, {
@@ -119,7 +132,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
       priority: options.priority ?? 'P2',
       ...(options.epic ? { epic: options.epic } : {}),
       ...(options.tag?.length ? { tags: options.tag } : {}),
-      ...(options.depends?.length ? { depends_on: resolveDependencies(tasks, options.depends) } : {}),
+      ...(options.depends?.length ? { depends_on: await resolveDependencies(context, tasks, options.depends) } : {}),
       version: 1,
       created: now,
       updated: now,
@@ -137,7 +150,7 @@ export const add: CommandRun<TaskOptions> = async ({ args, options, globals }) =
 export const list: CommandRun<TaskOptions> = async ({ options, globals }) => {
   checkStatus(options.status);
   const context = await openContext(globals);
-  const all = await readBacklog(context);
+  const all = await readAllTasks(context);
   const tasks = all.filter(
     (task) =>
       (options.status ? task.status === options.status : options.all || (task.status !== 'done' && task.status !== 'dropped')) &&
@@ -154,7 +167,7 @@ export const list: CommandRun<TaskOptions> = async ({ options, globals }) => {
 
 export const show: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const context = await openContext(globals);
-  const task = resolveTask(await readBacklog(context), args[0] ?? '');
+  const task = resolveTask(await readAllTasks(context), args[0] ?? '');
   const lost = lossesToSay(context, [task]).map((loss) => loss.message); // this agent lost the task: say so
   const output = taskOutput(context, task, { lost }, () =>
     Object.entries(task)
@@ -171,11 +184,11 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
   const context = await openContext(globals);
   const { result, commit } = await mutate(context, 'backlog update', async (tx) => {
     const tasks = await readBacklog(context);
-    const task = resolveTask(tasks, args[0] ?? '');
+    const task = await findTask(context, tasks, args[0] ?? '');
     if (expected !== undefined && task.version !== expected) {
       throw conflictError(`${task.id} is at version ${task.version}, not ${expected}`, 'nothing was written; re-read it with `agentstate backlog show` and retry');
     }
-    const added = options.depends?.length ? resolveDependencies(tasks, options.depends) : [];
+    const added = options.depends?.length ? await resolveDependencies(context, tasks, options.depends) : [];
     const removed = new Set(options.dropDepends?.length ? dependenciesToRemove(task, options.dropDepends) : []);
     const depends = [...new Set([...(task.depends_on ?? []), ...added])].filter((id) => !removed.has(id));
     for (const tag of options.untag ?? []) {
@@ -183,7 +196,9 @@ export const update: CommandRun<TaskOptions> = async ({ args, options, globals }
     }
     const tags = [...new Set([...(task.tags ?? []), ...(options.tag ?? [])])].filter((tag) => !options.untag?.includes(tag));
     if (added.length) {
-      const cycle = findCycle(tasks, task.id, depends);
+      // A cycle may run through sealed tasks (their dependencies are not in the active file).
+      const graph = backlogSegments(context).length ? await readAllTasks(context, { validate: false }) : tasks;
+      const cycle = findCycle(graph, task.id, depends);
       if (cycle) throw usageError(`dependency cycle: ${cycle.join(' -> ')}`, 'nothing was written; a task cannot depend on itself, directly or through others');
     }
     const withoutDepends: Task = { ...task };
@@ -212,7 +227,7 @@ export const claim: CommandRun<TaskOptions> = async ({ args, globals }) => {
   const context = await openContext(globals);
   const { result, commit } = await mutate(context, 'backlog claim', async (tx) => {
     const tasks = await readBacklog(context);
-    const task = resolveTask(tasks, args[0] ?? '');
+    const task = await findTask(context, tasks, args[0] ?? '');
     if (holds(task, context.agent())) return { task, notes: [] };
     const changed = claimed(context, task);
     save(tx, tasks, changed.task, `${changed.task.id} claimed by ${changed.task.owner}: ${changed.task.title}`);
@@ -245,7 +260,7 @@ export const release: CommandRun<TaskOptions> = async ({ args, options, globals 
   const context = await openContext(globals);
   const { result, commit } = await mutate(context, 'backlog release', async (tx) => {
     const tasks = await readBacklog(context);
-    const task = resolveTask(tasks, args[0] ?? '');
+    const task = await findTask(context, tasks, args[0] ?? '');
     const changed = validated(context, taskSchema, releaseTask(task, context.agent(), nowIso(), options.force === true));
     save(tx, tasks, changed, `${changed.id} released by ${context.agent()}${task.owner !== context.agent() ? ` (held by ${task.owner})` : ''}: ${changed.title}`);
     return changed;

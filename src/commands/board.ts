@@ -3,7 +3,7 @@ import { boardOf, COLUMNS } from '../core/board.js';
 import { renderBoard } from '../core/board-text.js';
 import { usageError } from '../errors.js';
 import { layoutWidth } from '../output.js';
-import { readBacklog } from '../store/backlog-file.js';
+import { readAllTasks } from '../store/backlog-file.js';
 import { openContext } from '../store/context.js';
 import { parseCount, parseWhen } from './shared.js';
 
@@ -21,7 +21,7 @@ export const run: CommandRun<BoardOptions> = async ({ options, globals }) => {
   const width = parseCount(options.width, '--width');
   if (width !== undefined && width < 20) throw usageError('--width: must be at least 20 columns');
   const context = await openContext(globals);
-  const board = boardOf(await readBacklog(context, { validate: false }), { doneSince, limit });
+  const board = boardOf(await readAllTasks(context, { validate: false }), { doneSince, limit });
   const counts = Object.fromEntries(COLUMNS.map((column) => [column, board[column].length + board.hidden[column]]));
   return {
     data: { columns: Object.fromEntries(COLUMNS.map((column) => [column, board[column]])), counts, warnings: context.warnings },

@@ -53,9 +53,10 @@ async function merge(kind: Kind, base: string, ours: string, theirs: string, pat
   }
 }
 
-/** events.yaml -> events; archive/decisions.<stamp>.yaml -> decisions. */
+/** events.yaml -> events; archive/decisions.<stamp>.yaml -> decisions; archive/backlog.<stamp>.yaml (sealed tasks) -> items. */
 function listKeyOf(path: string): string {
-  return basename(path).split('.')[0] ?? 'events';
+  const stem = basename(path).split('.')[0] ?? 'events';
+  return stem === 'backlog' ? 'items' : stem;
 }
 
 /** Git runs drivers at the top of the work tree; %P is relative to it. */

@@ -71,3 +71,52 @@ export function anyCycle(tasks: Task[]): string[] | undefined {
   }
   return undefined;
 }
+
+/**
+ * Done and dropped tasks leave the active backlog.yaml for sealed archive segments
+ * (archive/backlog.<stamp>.<random>.yaml), so that a write costs the same with 50 or 5,000 tasks.
+ */
+export const isSettled = (task: Task) => task.status === 'done' || task.status === 'dropped';
+
+/** Of two copies of one task (two segments, or a segment and the active file), the newer: higher version, then later change. */
+export function newerTask(a: Task, b: Task): Task {
+  if (a.version !== b.version) return a.version > b.version ? a : b;
+  return String(b.updated) > String(a.updated) ? b : a;
+}
+
+/**
+ * Every task, each id once: the archived ones (their newest copy; two clones may seal one task
+ * into two segments), each replaced by the active file's copy when it has one (a task changed
+ * after it was sealed is back in the active file), then the active ones in file order.
+ */
+export function effectiveTasks(segments: Task[][], active: Task[]): Task[] {
+  const inActive = new Set(active.map((task) => task.id));
+  const archived = new Map<string, Task>();
+  for (const segment of segments) {
+    for (const task of segment) {
+      if (inActive.has(task.id)) continue;
+      const known = archived.get(task.id);
+      archived.set(task.id, known ? newerTask(known, task) : task);
+    }
+  }
+  return [...archived.values(), ...active];
+}
+
+/** Ids the active tasks depend on that the active file does not hold (sealed, or unknown). */
+export function missingDependencies(active: Task[]): Set<string> {
+  const ids = new Set(active.map((task) => task.id));
+  const missing = new Set<string>();
+  for (const task of active) for (const dep of task.depends_on ?? []) if (!ids.has(dep)) missing.add(dep);
+  return missing;
+}
+
+/**
+ * The settled tasks a seal may move out of the active file: done or dropped, not changed by this
+ * command (`keep`), and not a dependency of a task that stays (its readiness reads their status
+ * from the active file alone).
+ */
+export function tasksToSeal(tasks: Task[], keep: Set<string>): Task[] {
+  const needed = new Set<string>();
+  for (const task of tasks) if (!isSettled(task) || keep.has(task.id)) for (const dep of task.depends_on ?? []) needed.add(dep);
+  return tasks.filter((task) => isSettled(task) && !keep.has(task.id) && !needed.has(task.id));
+}

@@ -1,16 +1,27 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { effectiveTasks, missingDependencies, tasksToSeal } from '../core/backlog.js';
 import { fileHeader, recordLine, repeatedKeyIn } from '../core/line-format.js';
 import { SCHEMA_VERSION, taskSchema, type Task } from '../core/schemas.js';
 import { unreadableError } from '../errors.js';
-import { FILES } from './layout.js';
+import { ARCHIVE_DIR, FILES } from './layout.js';
 import { localPath } from './local.js';
+import { archiveSegments } from './logs.js';
 import { parseRecordText, repeatedKeyError } from './record-file.js';
 import type { StateContext } from './context.js';
 import type { Transaction } from './transaction.js';
 
 export const BACKLOG_COMMENT = 'agentstate backlog: one task per line. Change it with `agentstate backlog …`, not by hand.';
 export const backlogHeader = () => fileHeader(BACKLOG_COMMENT, SCHEMA_VERSION, 'items');
+export const SEGMENT_COMMENT = 'agentstate backlog archive: done and dropped tasks, sealed, never changed. `agentstate backlog list --all` shows them.';
+
+/**
+ * Done and dropped tasks are sealed into archive/backlog.<stamp>.<random>.yaml once they add up
+ * to this many bytes of the active file: 5,000 tasks cost a write no more than 50 do (each
+ * write parses, rewrites, fsyncs and hashes the active file only). Measured, bench/scale.mjs.
+ */
+export const SEAL_TASK_BYTES = 64 * 1024;
 
 /**
  * Read backlog.yaml strictly: a task that breaks the schema or repeats a key makes the file
@@ -30,7 +41,53 @@ let lastRead: { path: string; text: string; tasks: Task[] } | undefined;
 const digestOf = (text: string) => createHash('sha1').update(text).digest('hex');
 const checkedPath = (context: StateContext) => localPath(context, 'checked-backlog');
 
+/** Tasks a command read from a sealed segment (not from the active file): written back only when changed. */
+const archivedTasks = new WeakSet<Task>();
+
+/**
+ * The tasks of the active file, plus the sealed tasks they depend on that it does not hold (a
+ * merge of two clones can leave such a dependency; readiness needs its status). The write
+ * commands and the AGENTS.md block read this; `readAllTasks` adds the whole archive.
+ */
 export async function readBacklog(context: StateContext, { validate = true } = {}): Promise<Task[]> {
+  const active = await readActive(context, validate);
+  const missing = missingDependencies(active);
+  if (missing.size === 0) return active;
+  const sealed = (await readAllTasks(context, { validate: false })).filter((task) => missing.has(task.id));
+  return [...active, ...sealed];
+}
+
+/** Every task, sealed ones included, each id once (the newest copy); for list, show, board, search, the web view. */
+export async function readAllTasks(context: StateContext, { validate = true } = {}): Promise<Task[]> {
+  const active = await readActive(context, validate);
+  return effectiveTasks(await readSegments(context), active);
+}
+
+/** The sealed segments of the backlog, oldest first. */
+export const backlogSegments = (context: StateContext) => archiveSegments(context, FILES.backlog);
+
+async function readSegments(context: StateContext): Promise<Task[][]> {
+  const out: Task[][] = [];
+  for (const path of backlogSegments(context)) {
+    const display = context.display(path);
+    const text = readFileSync(path, 'utf8');
+    const file = await parseRecordText(text, 'items', display);
+    if (file.torn) throw unreadableError(display, file.torn.line, 'the last task is incomplete');
+    const lines = file.slow ? [] : text.split('\n');
+    out.push(
+      file.records.map(({ value, line }) => {
+        const task = value as Task;
+        const raw = lines[line - 1]?.replace(/\r$/, '');
+        if (raw !== undefined) rawLines.set(task, raw);
+        archivedTasks.add(task);
+        return task;
+      }),
+    );
+  }
+  return out;
+}
+
+async function readActive(context: StateContext, validate: boolean): Promise<Task[]> {
   const path = context.path(FILES.backlog);
   if (!existsSync(path)) return [];
   const display = context.display(path);
@@ -88,13 +145,30 @@ function writeChecked(context: StateContext, digest: string): void {
 
 /**
  * Rewrite the backlog; `changed` names the tasks this command changed (validated by the caller),
- * for the journal. Every other task is written back as the line it was read from.
+ * for the journal. Every other task is written back as the line it was read from; a sealed task
+ * that was read only stays in its segment, a changed one comes back into the active file.
+ * Settled tasks past SEAL_TASK_BYTES are sealed into a new segment in the same commit.
  */
 export function writeBacklog(tx: Transaction, tasks: Task[], changed: Task[] = []): void {
   const path = tx.context.path(FILES.backlog);
-  const text = backlogHeader() + tasks.map((task) => `${rawLines.get(task) ?? recordLine(task).trimEnd()}\n`).join('');
+  const changedIds = new Set(changed.map((task) => task.id));
+  let list = tasks.filter((task) => !archivedTasks.has(task) || changedIds.has(task.id));
+  const listed = new Set(list.map((task) => task.id));
+  for (const task of changed) if (!listed.has(task.id)) list.push(task);
+  const lineOfTask = (task: Task) => rawLines.get(task) ?? recordLine(task).trimEnd();
+  const sealable = tasksToSeal(list, changedIds);
+  if (sealable.reduce((sum, task) => sum + lineOfTask(task).length + 1, 0) >= SEAL_TASK_BYTES) {
+    const sealed = new Set(sealable);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const segment = tx.context.path(ARCHIVE_DIR, `${basename(FILES.backlog, '.yaml')}.${stamp}.${randomBytes(3).toString('hex')}.yaml`);
+    mkdirSync(tx.context.path(ARCHIVE_DIR), { recursive: true });
+    tx.replace(segment, fileHeader(SEGMENT_COMMENT, SCHEMA_VERSION, 'items') + sealable.map((task) => `${lineOfTask(task)}\n`).join(''));
+    tx.sealed = true;
+    list = list.filter((task) => !sealed.has(task));
+  }
+  const text = backlogHeader() + list.map((task) => `${lineOfTask(task)}\n`).join('');
   tx.replace(path, text);
   for (const task of changed) tx.records.push({ kind: 'task', file: path, id: task.id, line: recordLine(task).trimEnd(), version: task.version });
-  lastRead = { path, text, tasks };
+  lastRead = { path, text, tasks: list };
   writeChecked(tx.context, digestOf(text));
 }

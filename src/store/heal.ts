@@ -104,7 +104,12 @@ function holds(tx: Transaction, entry: Entry, path: string): boolean {
   }
   if (entry.kind === 'task') {
     const version = taskVersion(content, entry.id);
-    return version === 'unreadable' || (version ?? -1) >= (entry.version ?? 0); // a damaged line is doctor's, never overwritten here
+    if (version === 'unreadable' || (version ?? -1) >= (entry.version ?? 0)) return true; // a damaged line is doctor's, never overwritten here
+    // A seal moves settled tasks into archive/backlog.<stamp>.yaml: that version counts too.
+    return archiveSegments(tx.context, path.slice(path.lastIndexOf('/') + 1)).some((segment) => {
+      const sealed = taskVersion(tx.read(segment), entry.id);
+      return typeof sealed === 'number' && sealed >= (entry.version ?? 0);
+    });
   }
   const needle = recordNeedle(entry.id, entry.kind === 'tsv');
   if (content?.includes(needle)) return true;

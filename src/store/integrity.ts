@@ -5,7 +5,7 @@ import { projectDecisions } from '../core/decisions.js';
 import { overLimit, secretIn, walkStrings } from '../core/guards.js';
 import { duplicateKey } from '../core/line-format.js';
 import { catchSchema, decisionRecordSchema, eventSchema, learningRecordSchema, runtimeSchema, taskSchema, type Task } from '../core/schemas.js';
-import { anyCycle } from '../core/backlog.js';
+import { anyCycle, effectiveTasks } from '../core/backlog.js';
 import { liveOwnerClashes } from '../core/lease.js';
 import { lostRecords, recordId } from '../core/append-only.js';
 import { CATCH_HEADER, parseRow } from '../core/tsv.js';
@@ -86,7 +86,8 @@ export async function checkFiles(raw: CheckInput): Promise<Finding[]> {
   if (index !== undefined && !indexMatches(index, decisionIndexText(projectDecisions(records.decisions ?? []), config.decisions.recent, chainBytes, input.current.get(at(FILES.decisions))))) {
     findings.push({ file: at(FILES.decisionsIndex), message: 'does not match decisions.yaml; run `agentstate doctor --repair` to regenerate it' });
   }
-  await checkBacklog(text(at(FILES.backlog)), at(FILES.backlog), config, findings);
+  const sealedTasks = await checkSealedTasks(input, config, findings);
+  await checkBacklog(text(at(FILES.backlog)), at(FILES.backlog), sealedTasks, config, findings);
   checkRuntime(text(at(FILES.runtime)), at(FILES.runtime), findings);
   return findings;
 }
@@ -278,7 +279,45 @@ function checkLearnings(records: Rec[], file: string, findings: Finding[]): void
 
 const byTime = (a: Rec, b: Rec) => (String(a.at) < String(b.at) ? -1 : String(a.at) > String(b.at) ? 1 : String(a.id) < String(b.id) ? -1 : 1);
 
-async function checkBacklog(text: string | undefined, file: string, config: Config, findings: Finding[]): Promise<void> {
+/**
+ * The sealed backlog segments (archive/backlog.<stamp>.yaml): valid tasks, and never changed or
+ * removed since the previous version. Their tasks, each segment a list, for the checks across the backlog.
+ */
+async function checkSealedTasks(input: CheckInput, config: Config, findings: Finding[]): Promise<Task[][]> {
+  const segments = familyPaths(input.current, input.stateDir, FILES.backlog).slice(0, -1);
+  for (const path of familyPaths(input.previous, input.stateDir, FILES.backlog).slice(0, -1)) {
+    const now = input.current.get(path);
+    if (!now) findings.push({ file: path, message: 'a sealed segment of the backlog was removed (its tasks are gone); restore it: `git checkout HEAD -- ' + path + '`' });
+    else if (!now.equals(input.previous.get(path)!)) findings.push({ file: path, message: 'a sealed segment of the backlog was changed (sealed segments never change); restore it: `git checkout HEAD -- ' + path + '`' });
+  }
+  const out: Task[][] = [];
+  for (const path of segments) {
+    let parsed: RecordFile;
+    try {
+      parsed = await parseRecordText(input.current.get(path)!.toString('utf8'), 'items', path, { duplicates: true });
+    } catch (error) {
+      findings.push({ file: path, message: (error as Error).message.replace(`${path}: `, '') });
+      continue;
+    }
+    if (parsed.torn) findings.push({ file: path, line: parsed.torn.line, message: 'incomplete last task' });
+    for (const { line, key } of parsed.repeated ?? []) findings.push({ file: path, line, message: repeatedKeyMessage(key) });
+    const tasks: Task[] = [];
+    for (const { value, line } of parsed.records) {
+      const result = taskSchema.safeParse(value);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        findings.push({ file: path, line, message: `${issue?.path.join('.') || 'task'}: ${issue?.message ?? 'invalid'}` });
+        continue;
+      }
+      checkContent(value, path, line, config, findings);
+      tasks.push(value as unknown as Task);
+    }
+    out.push(tasks);
+  }
+  return out;
+}
+
+async function checkBacklog(text: string | undefined, file: string, sealed: Task[][], config: Config, findings: Finding[]): Promise<void> {
   if (text === undefined) return;
   let parsed: RecordFile;
   try {
@@ -303,18 +342,20 @@ async function checkBacklog(text: string | undefined, file: string, config: Conf
     checkContent(value, file, line, config, findings);
     tasks.push({ value, line });
   }
+  const all = effectiveTasks(sealed, tasks.map((task) => task.value) as unknown as Task[]);
+  const known = new Set(all.map((task) => task.id));
   for (const { value, line } of tasks) {
     for (const dep of (value.depends_on as string[] | undefined) ?? []) {
-      if (!ids.has(dep)) findings.push({ file, line, message: `${String(value.id)} depends on unknown task ${dep}` });
+      if (!known.has(dep)) findings.push({ file, line, message: `${String(value.id)} depends on unknown task ${dep}` });
     }
   }
-  for (const clash of liveOwnerClashes(tasks.map((task) => task.value) as unknown as Task[], Date.now())) {
+  for (const clash of liveOwnerClashes(all, Date.now())) {
     findings.push({ file, line: ids.get(clash.id), message: `${clash.id} has two live owners (${clash.owners.join(', ')}): a merge without agentstate's driver; keep one claim (\`agentstate hooks install\`, then merge again)` });
   }
-  const cycle = anyCycle(tasks.map((task) => task.value) as unknown as Parameters<typeof anyCycle>[0]);
+  const cycle = anyCycle(all);
   if (cycle) {
     // The CLI refuses a cycle, so this one was made by a merge (each clone added one edge) or by hand.
-    const updated = new Map(tasks.map((task) => [String(task.value.id), String(task.value.updated ?? '')]));
+    const updated = new Map(all.map((task) => [task.id, String(task.updated ?? '')]));
     const members = cycle.slice(0, -1);
     const latest = members.reduce((best, id) => (updated.get(id)! > updated.get(best)! || (updated.get(id) === updated.get(best) && id > best) ? id : best));
     const dependency = cycle[members.indexOf(latest) + 1]!;

@@ -10,6 +10,7 @@ import { readTreeFiles } from '../git/blobs.js';
 import { findRepo } from '../git/repo.js';
 import { git } from '../git/run.js';
 import { ARCHIVE_DIR, FILES, LOGS } from './layout.js';
+import { effectiveTasks, missingDependencies } from '../core/backlog.js';
 import { mergeBacklogText, mergeLogText } from './merge-files.js';
 import { parseRecordText } from './record-file.js';
 import { handoffOf } from './snapshot.js';
@@ -74,8 +75,9 @@ export function commitTimes(repoRoot: string, path: string, now = Date.now()): R
 function mergerOf(stateDir: string, path: string): ((base: string, ours: string, theirs: string) => Promise<string>) | undefined {
   const name = path.slice(stateDir.length + 1);
   if (name === FILES.backlog) return mergeBacklogText;
-  const log = /^(?:archive\/)?(events|decisions|learnings)\.(?:[^/]+\.)?yaml$/.exec(name)?.[1];
-  return log ? (base, ours, theirs) => mergeLogText(base, ours, theirs, 'log', log) : undefined;
+  const log = /^(?:archive\/)?(events|decisions|learnings|backlog)\.(?:[^/]+\.)?yaml$/.exec(name)?.[1];
+  // A sealed backlog segment never changes: merged (should two sides ever differ) as a log of its tasks.
+  return log ? (base, ours, theirs) => mergeLogText(base, ours, theirs, 'log', log === 'backlog' ? 'items' : log) : undefined;
 }
 
 /** The source files of three trees merged as git merges them: a file only one side changed is that side's; else our driver. */
@@ -135,8 +137,14 @@ export async function mergedSources(repoRoot: string, stateDir: string): Promise
   const chain = await family(LOGS.decisions.file, LOGS.decisions.listKey);
   const events = (await family(LOGS.events.file, LOGS.events.listKey)).records;
   const lastHandoff = latestByTime(events.filter((event) => event.type === 'handoff'));
-  const backlog = merged.get(`${stateDir}/${FILES.backlog}`)?.toString('utf8') ?? '';
-  const tasks = (await parseRecordText(backlog, 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
+  const tasksOf = async (path: string) => (await parseRecordText(merged.get(path)?.toString('utf8') ?? '', 'items', FILES.backlog)).records.map(({ value }) => taskSchema.parse(value));
+  const active = await tasksOf(`${stateDir}/${FILES.backlog}`);
+  // The sealed tasks the active ones depend on (their status decides readiness), as readBacklog reads them.
+  const missing = missingDependencies(active);
+  const segmentPrefix = `${stateDir}/${ARCHIVE_DIR}/${FILES.backlog.slice(0, FILES.backlog.lastIndexOf('.'))}.`;
+  const segments = missing.size ? [...merged.keys()].filter((path) => path.startsWith(segmentPrefix) && !path.includes('.corrupt-')).sort() : [];
+  const sealed = effectiveTasks(await Promise.all(segments.map(tasksOf)), active).filter((task) => missing.has(task.id));
+  const tasks = [...active, ...sealed];
   const learnings = projectLearnings((await family(LOGS.learnings.file, LOGS.learnings.listKey)).records);
   return {
     decisions: projectDecisions(chain.records),

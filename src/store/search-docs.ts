@@ -19,7 +19,7 @@ export interface SearchSource {
 export function searchSources(context: StateContext): SearchSource[] {
   const of = (type: SourceType, file: string, withSegments: boolean): SearchSource[] =>
     [...(withSegments ? archiveSegments(context, file) : []), context.path(file)].map((path) => ({ path, display: context.display(path), type }));
-  return [...of('events', LOGS.events.file, true), ...of('decisions', LOGS.decisions.file, true), ...of('backlog', FILES.backlog, false), ...of('catches', FILES.catches, true), ...of('learnings', LOGS.learnings.file, true)];
+  return [...of('events', LOGS.events.file, true), ...of('decisions', LOGS.decisions.file, true), ...of('backlog', FILES.backlog, true), ...of('catches', FILES.catches, true), ...of('learnings', LOGS.learnings.file, true)];
 }
 
 type Rec = Record<string, unknown>;

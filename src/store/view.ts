@@ -5,7 +5,7 @@ import type { Handoff } from '../core/briefing.js';
 import { isOpen, isStanding } from '../core/decisions.js';
 import { boardView, catchesByDay, timelineOf, type View } from '../core/view.js';
 import { readHead } from '../git/repo.js';
-import { readBacklog } from './backlog-file.js';
+import { readAllTasks } from './backlog-file.js';
 import { readDecisionViews } from './decisions-file.js';
 import { ARCHIVE_DIR, LOGS } from './layout.js';
 import { archiveSegments, logPath, readCatches } from './logs.js';
@@ -24,7 +24,7 @@ export async function readView(context: StateContext, options: { write: boolean;
     generatedAt: new Date(now).toISOString(),
     repo: { name: basename(context.repo?.root ?? context.root), ...(context.repo ? readHead(context.repo) : {}) },
     write: options.write,
-    board: boardView(boardOf(await readBacklog(context, { validate: false }), { doneSince: now - 7 * 86_400_000, limit: 50 })),
+    board: boardView(boardOf(await readAllTasks(context, { validate: false }), { doneSince: now - 7 * 86_400_000, limit: 50 })),
     decisions: { open: views.filter(isOpen), standing: views.filter(isStanding), timeline: timelineOf(views), total: views.length },
     events: recentEvents(context, 30, (event) => event.type !== 'handoff')
       .reverse()
