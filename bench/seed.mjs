@@ -39,7 +39,14 @@ export function seedEvents(dir, count) {
   sh(dir, 'git', ['commit', '-q', '-m', `seed ${count} events`]);
 }
 
-/** Decisions (one in ten left open) and tasks (a third open), appended to the active files. */
+/**
+ * Decisions (one in ten left open) and tasks, laid out as agentstate would have written them.
+ * Tasks: 80% done, 5% dropped, 15% open. A backlog that reached 5,000 tasks is years old: finished
+ * work piles up while open work is bounded by what a team can take on (mature GitHub projects have
+ * 80-90% of their issues closed). Lines carry an epic and a tag (about 200 bytes, 1 MB for 5,000
+ * tasks, as real backlogs of that size measured 0.8-1.1 MB). Settled tasks sit in sealed segments
+ * of 64 KiB, the rest of them (under 64 KiB) in the active file with the open ones.
+ */
 export function seedLargeState(dir, count, taskCount) {
   const decisions = [];
   const start = Date.UTC(2025, 0, 1);
@@ -50,12 +57,29 @@ export function seedLargeState(dir, count, taskCount) {
     if (i % 10 !== 0) decisions.push(`- {"id":"d-o${i.toString(32).padStart(9, '0')}","at":"${at}","kind":"outcome","decision":"${id}","status":"done","agent":"seed"}\n`);
   }
   appendFileSync(join(dir, '.agentstate', 'decisions.yaml'), decisions.join(''));
-  const tasks = [];
+  const active = [];
+  let sealed = [];
+  let sealedBytes = 0;
+  let segment = 0;
+  const header = '# agentstate backlog archive: done and dropped tasks, sealed, never changed. `agentstate backlog list --all` shows them.\nschema: 1\nitems:\n';
   for (let i = 0; i < taskCount; i++) {
     const at = new Date(start + i * 1000).toISOString();
-    tasks.push(`- {"id":"t-${i.toString(32).padStart(10, '0')}","title":"task ${i}","status":"${i % 3 ? 'done' : 'open'}","priority":"P${i % 4}","version":1,"created":"${at}","updated":"${at}"}\n`);
+    const status = i % 20 < 3 ? 'open' : i % 20 === 3 ? 'dropped' : 'done';
+    const line = `- {"id":"t-${i.toString(32).padStart(10, '0')}","title":"task ${i} of the benchmark backlog","status":"${status}","priority":"P${i % 4}","epic":"epic-${i % 40}","tags":["area-${i % 7}"],"version":${status === 'open' ? 1 : 3},"created":"${at}","updated":"${at}"}\n`;
+    if (status === 'open') {
+      active.push(line);
+      continue;
+    }
+    sealed.push(line);
+    sealedBytes += line.length;
+    if (sealedBytes >= 65_536) {
+      mkdirSync(join(dir, '.agentstate', 'archive'), { recursive: true });
+      writeFileSync(join(dir, '.agentstate', 'archive', `backlog.20250101T${String(segment++).padStart(6, '0')}Z.bench0.yaml`), header + sealed.join(''));
+      sealed = [];
+      sealedBytes = 0;
+    }
   }
-  appendFileSync(join(dir, '.agentstate', 'backlog.yaml'), tasks.join(''));
+  appendFileSync(join(dir, '.agentstate', 'backlog.yaml'), [...sealed, ...active].join(''));
   return { decisions: count, tasks: taskCount };
 }
 

@@ -30,6 +30,9 @@ export function logFamilies(context: StateContext): LogFamily[] {
     { kind: 'yaml', active: context.display(context.path(FILES.decisions)), segmentPrefix: `${archive}/decisions.`, segmentSuffix: '.yaml' },
     { kind: 'tsv', active: context.display(context.path(FILES.catches)), segmentPrefix: `${archive}/catch-log.`, segmentSuffix: '.tsv' },
     { kind: 'yaml', active: context.display(context.path(FILES.learnings)), segmentPrefix: `${archive}/learnings.`, segmentSuffix: '.yaml' },
+    // The backlog's sealed segments: never changed once written (backlog.yaml itself is rewritten
+    // by every change, so it is no log; this family's active file never exists).
+    { kind: 'yaml', active: `${archive}/backlog`, segmentPrefix: `${archive}/backlog.`, segmentSuffix: '.yaml' },
   ];
 }
 
