@@ -44,6 +44,11 @@ export async function inspectFiles(context: StateContext): Promise<FileHealth[]>
     const path = context.path(name);
     if (existsSync(path)) out.push({ path, kind: 'mutable', ...(await mutableProblem(path, name)) });
   }
+  // The backlog's sealed segments never change: a damaged one is restored from the last commit.
+  for (const segment of segments.filter((name) => name.startsWith('backlog.') && name.endsWith('.yaml'))) {
+    const path = context.path(ARCHIVE_DIR, segment);
+    out.push({ path, kind: 'mutable', ...(await mutableProblem(path, FILES.backlog)) });
+  }
   return out;
 }
 
