@@ -45,9 +45,11 @@ export function seedEvents(dir, count) {
  * work piles up while open work is bounded by what a team can take on (mature GitHub projects have
  * 80-90% of their issues closed). Lines carry an epic and a tag (about 200 bytes, 1 MB for 5,000
  * tasks, as real backlogs of that size measured 0.8-1.1 MB). Settled tasks sit in sealed segments
- * of 64 KiB, the rest of them (under 64 KiB) in the active file with the open ones.
+ * of 64 KiB, the rest of them (under 64 KiB) in the active file with the open ones; with
+ * SCALE_FLAT_BACKLOG=1 all in backlog.yaml, as agentstate wrote them before it sealed tasks
+ * (for a before/after with SCALE_BIN pointing at an older build).
  */
-export function seedLargeState(dir, count, taskCount) {
+export function seedLargeState(dir, count, taskCount, { flat = process.env.SCALE_FLAT_BACKLOG === '1' } = {}) {
   const decisions = [];
   const start = Date.UTC(2025, 0, 1);
   for (let i = 0; i < count; i++) {
@@ -66,7 +68,7 @@ export function seedLargeState(dir, count, taskCount) {
     const at = new Date(start + i * 1000).toISOString();
     const status = i % 20 < 3 ? 'open' : i % 20 === 3 ? 'dropped' : 'done';
     const line = `- {"id":"t-${i.toString(32).padStart(10, '0')}","title":"task ${i} of the benchmark backlog","status":"${status}","priority":"P${i % 4}","epic":"epic-${i % 40}","tags":["area-${i % 7}"],"version":${status === 'open' ? 1 : 3},"created":"${at}","updated":"${at}"}\n`;
-    if (status === 'open') {
+    if (status === 'open' || flat) {
       active.push(line);
       continue;
     }
