@@ -157,7 +157,7 @@ export function writeBacklog(tx: Transaction, tasks: Task[], changed: Task[] = [
   for (const task of changed) if (!listed.has(task.id)) list.push(task);
   const lineOfTask = (task: Task) => rawLines.get(task) ?? recordLine(task).trimEnd();
   const sealable = tasksToSeal(list, changedIds);
-  if (sealable.reduce((sum, task) => sum + lineOfTask(task).length + 1, 0) >= SEAL_TASK_BYTES) {
+  if (sealable.reduce((sum, task) => sum + Buffer.byteLength(lineOfTask(task)) + 1, 0) >= SEAL_TASK_BYTES) {
     const sealed = new Set(sealable);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const segment = tx.context.path(ARCHIVE_DIR, `${basename(FILES.backlog, '.yaml')}.${stamp}.${randomBytes(3).toString('hex')}.yaml`);
