@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { effectiveTasks, missingDependencies, tasksToSeal } from '../core/backlog.js';
+import { effectiveTasks, isSettled, missingDependencies, tasksToSeal } from '../core/backlog.js';
 import { fileHeader, recordLine, repeatedKeyIn } from '../core/line-format.js';
 import { SCHEMA_VERSION, taskSchema, type Task } from '../core/schemas.js';
 import { unreadableError } from '../errors.js';
@@ -146,13 +146,16 @@ function writeChecked(context: StateContext, digest: string): void {
 /**
  * Rewrite the backlog; `changed` names the tasks this command changed (validated by the caller),
  * for the journal. Every other task is written back as the line it was read from; a sealed task
- * that was read only stays in its segment, a changed one comes back into the active file.
+ * that was read only stays in its segment, a changed one, or one an unfinished task depends on,
+ * comes back into the active file.
  * Settled tasks past SEAL_TASK_BYTES are sealed into a new segment in the same commit.
  */
 export function writeBacklog(tx: Transaction, tasks: Task[], changed: Task[] = []): void {
   const path = tx.context.path(FILES.backlog);
   const changedIds = new Set(changed.map((task) => task.id));
-  let list = tasks.filter((task) => !archivedTasks.has(task) || changedIds.has(task.id));
+  // A sealed task an unfinished one depends on comes back too: the next write then needs no segment to tell readiness.
+  const needed = new Set(tasks.filter((task) => !archivedTasks.has(task) && !isSettled(task)).flatMap((task) => task.depends_on ?? []));
+  let list = tasks.filter((task) => !archivedTasks.has(task) || changedIds.has(task.id) || needed.has(task.id));
   const listed = new Set(list.map((task) => task.id));
   for (const task of changed) if (!listed.has(task.id)) list.push(task);
   const lineOfTask = (task: Task) => rawLines.get(task) ?? recordLine(task).trimEnd();

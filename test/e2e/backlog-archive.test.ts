@@ -69,6 +69,10 @@ describe('backlog archive: sealed segments of done and dropped tasks', () => {
     // A dependency on a sealed task: found, and its status read.
     const after = ok(dir, '--quiet', 'backlog', 'add', 'after a sealed task', '--depends', id(8), '--priority', 'P0');
     expect(json<{ task: Task }>(cli(dir, ['backlog', 'next', '--json'])).task.id).toBe(after);
+    // The next write brings that sealed task back into backlog.yaml: later writes read no segment to tell readiness.
+    ok(dir, 'backlog', 'add', 'one more');
+    expect(itemsOf(join(dir, BACKLOG)).map((task) => task.id)).toContain(id(8));
+    expect(allTasks(dir).filter((task) => task.id === id(8))).toHaveLength(1);
     const board = json<{ columns: { done: Array<{ id: string }> } }>(cli(dir, ['board', '--done-since', '1000d', '--limit', '1000', '--json']));
     expect(board.columns.done.map((card) => card.id)).toContain(id(8));
     expect(cli(dir, ['check']).code).toBe(0);
