@@ -45,7 +45,7 @@ export function seedEvents(dir, count) {
  * work piles up while open work is bounded by what a team can take on (mature GitHub projects have
  * 80-90% of their issues closed). Lines carry an epic and a tag (about 200 bytes, 1 MB for 5,000
  * tasks, as real backlogs of that size measured 0.8-1.1 MB). Settled tasks sit in sealed segments
- * of 64 KiB, the rest of them (under 64 KiB) in the active file with the open ones; with
+ * of 16 KiB, the rest of them (under 16 KiB) in the active file with the open ones; with
  * SCALE_FLAT_BACKLOG=1 all in backlog.yaml, as agentstate wrote them before it sealed tasks
  * (for a before/after with SCALE_BIN pointing at an older build).
  */
@@ -74,7 +74,7 @@ export function seedLargeState(dir, count, taskCount, { flat = process.env.SCALE
     }
     sealed.push(line);
     sealedBytes += line.length;
-    if (sealedBytes >= 65_536) {
+    if (sealedBytes >= 16_384) {
       mkdirSync(join(dir, '.agentstate', 'archive'), { recursive: true });
       writeFileSync(join(dir, '.agentstate', 'archive', `backlog.20250101T${String(segment++).padStart(6, '0')}Z.bench0.yaml`), header + sealed.join(''));
       sealed = [];

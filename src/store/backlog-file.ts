@@ -18,10 +18,13 @@ export const SEGMENT_COMMENT = 'agentstate backlog archive: done and dropped tas
 
 /**
  * Done and dropped tasks are sealed into archive/backlog.<stamp>.<random>.yaml once they add up
- * to this many bytes of the active file: 5,000 tasks cost a write no more than 50 do (each
- * write parses, rewrites, fsyncs and hashes the active file only). Measured, bench/scale.mjs.
+ * to this many bytes of the active file: each write parses, rewrites, fsyncs and hashes the
+ * active file only, so 5,000 tasks cost a write about what their open ones alone would
+ * (bench/scale.mjs). Small, unlike a log's 1 MiB: the active backlog is rewritten on every
+ * change, a log only appended to; at 64 KiB the settled tasks waiting for their seal were a
+ * third of the bench's active file.
  */
-export const SEAL_TASK_BYTES = 64 * 1024;
+export const SEAL_TASK_BYTES = 16 * 1024;
 
 /**
  * Read backlog.yaml strictly: a task that breaks the schema or repeats a key makes the file
@@ -36,7 +39,7 @@ export const SEAL_TASK_BYTES = 64 * 1024;
  * reused within the process (the AGENTS.md block reads the backlog again after the write).
  */
 const rawLines = new WeakMap<Task, string>();
-let lastRead: { path: string; text: string; tasks: Task[] } | undefined;
+let lastRead: { path: string; text: string; tasks: Task[]; lines: number[] } | undefined;
 
 const digestOf = (text: string) => createHash('sha1').update(text).digest('hex');
 const checkedPath = (context: StateContext) => localPath(context, 'checked-backlog');
@@ -92,40 +95,83 @@ async function readActive(context: StateContext, validate: boolean): Promise<Tas
   if (!existsSync(path)) return [];
   const display = context.display(path);
   const text = readFileSync(path, 'utf8');
-  let tasks = lastRead?.path === path && lastRead.text === text ? lastRead.tasks : undefined;
-  if (!tasks) {
-    const file = await parseRecordText(text, 'items', display);
-    if (file.torn) throw unreadableError(display, file.torn.line, 'the last task is incomplete');
-    const lines = file.slow ? [] : text.split('\n');
-    tasks = file.records.map(({ value, line }) => {
-      const task = value as Task;
-      const raw = lines[line - 1]?.replace(/\r$/, '');
-      if (raw !== undefined) rawLines.set(task, raw);
-      lineOf.set(task, line);
-      return task;
+  let read = lastRead?.path === path && lastRead.text === text ? lastRead : undefined;
+  if (!read) {
+    const parsed = parseCanonical(text) ?? (await parseAnyForm(text, display));
+    parsed.tasks.forEach((task, i) => {
+      if (parsed.raws[i]) rawLines.set(task, parsed.raws[i]!);
     });
-    lastRead = { path, text, tasks };
+    read = lastRead = { path, text, tasks: parsed.tasks, lines: parsed.lines };
   }
   if (validate) {
     const digest = digestOf(text);
     if (readChecked(context) !== digest) {
-      for (const task of tasks) {
+      const { tasks, lines } = read;
+      tasks.forEach((task, i) => {
         const raw = rawLines.get(task);
         const key = raw === undefined ? undefined : repeatedKeyIn(raw, task);
-        if (key !== undefined) throw repeatedKeyError(display, { line: lineOf.get(task) ?? 0, key });
+        if (key !== undefined) throw repeatedKeyError(display, { line: lines[i] ?? 0, key });
         const parsed = taskSchema.safeParse(task);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw unreadableError(display, lineOf.get(task), `task ${String(task.id ?? '?')}: ${issue?.path.join('.') || 'task'}: ${issue?.message ?? 'invalid'}`);
+          throw unreadableError(display, lines[i], `task ${String(task.id ?? '?')}: ${issue?.path.join('.') || 'task'}: ${issue?.message ?? 'invalid'}`);
         }
-      }
+      });
       writeChecked(context, digest);
     }
   }
-  return [...tasks];
+  return [...read.tasks];
 }
 
-const lineOf = new WeakMap<Task, number>();
+interface ParsedTasks {
+  tasks: Task[];
+  /** Each task's line as read (written back as it is when the task is not changed); '' when unknown. */
+  raws: string[];
+  /** Each task's 1-based line number. */
+  lines: number[];
+}
+
+const HEADER_LINE = /^(#.*|schema:\s*\d+\s*|items:( \[\])?\s*|)$/;
+
+/**
+ * The form agentstate writes (a header, then one task per line), in one pass: the file is read on
+ * every write, and a second walk over its lines cost as much as the first. Undefined for any
+ * other form (a byte-order mark, a torn or odd line), which the general reader takes.
+ */
+function parseCanonical(text: string): ParsedTasks | undefined {
+  const crlf = text.includes('\r');
+  const all = text.split('\n');
+  if (all.pop() !== '') return undefined;
+  const out: ParsedTasks = { tasks: [], raws: [], lines: [] };
+  for (let i = 0; i < all.length; i++) {
+    let line = all[i]!;
+    if (crlf && line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.startsWith('- {')) {
+      let value: unknown;
+      try {
+        value = JSON.parse(line.slice(2));
+      } catch {
+        return undefined;
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+      out.tasks.push(value as Task);
+      out.raws.push(line);
+      out.lines.push(i + 1);
+    } else if (!HEADER_LINE.test(line)) return undefined;
+  }
+  return out;
+}
+
+async function parseAnyForm(text: string, display: string): Promise<ParsedTasks> {
+  const file = await parseRecordText(text, 'items', display);
+  if (file.torn) throw unreadableError(display, file.torn.line, 'the last task is incomplete');
+  const lines = file.slow ? [] : text.split('\n');
+  return {
+    tasks: file.records.map(({ value }) => value as Task),
+    raws: file.records.map(({ line }) => lines[line - 1]?.replace(/\r$/, '') ?? ''),
+    lines: file.records.map(({ line }) => line),
+  };
+}
 
 function readChecked(context: StateContext): string | undefined {
   try {
@@ -154,24 +200,32 @@ export function writeBacklog(tx: Transaction, tasks: Task[], changed: Task[] = [
   const path = tx.context.path(FILES.backlog);
   const changedIds = new Set(changed.map((task) => task.id));
   // A sealed task an unfinished one depends on comes back too: the next write then needs no segment to tell readiness.
-  const needed = new Set(tasks.filter((task) => !archivedTasks.has(task) && !isSettled(task)).flatMap((task) => task.depends_on ?? []));
-  let list = tasks.filter((task) => !archivedTasks.has(task) || changedIds.has(task.id) || needed.has(task.id));
-  const listed = new Set(list.map((task) => task.id));
-  for (const task of changed) if (!listed.has(task.id)) list.push(task);
-  const lineOfTask = (task: Task) => rawLines.get(task) ?? recordLine(task).trimEnd();
+  const sealedRead = tasks.some((task) => archivedTasks.has(task));
+  const needed = sealedRead ? new Set(tasks.filter((task) => !archivedTasks.has(task) && !isSettled(task)).flatMap((task) => task.depends_on ?? [])) : undefined;
+  let list = needed ? tasks.filter((task) => !archivedTasks.has(task) || changedIds.has(task.id) || needed.has(task.id)) : [...tasks];
+  if (changed.some((task) => !list.includes(task))) {
+    const listed = new Set(list.map((task) => task.id));
+    for (const task of changed) if (!listed.has(task.id)) list.push(task);
+  }
   const sealable = tasksToSeal(list, changedIds);
-  if (sealable.reduce((sum, task) => sum + Buffer.byteLength(lineOfTask(task)) + 1, 0) >= SEAL_TASK_BYTES) {
+  let settledBytes = 0;
+  for (const task of sealable) settledBytes += Buffer.byteLength(lineOf(task)) + 1;
+  if (settledBytes >= SEAL_TASK_BYTES) {
     const sealed = new Set(sealable);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const segment = tx.context.path(ARCHIVE_DIR, `${basename(FILES.backlog, '.yaml')}.${stamp}.${randomBytes(3).toString('hex')}.yaml`);
     mkdirSync(tx.context.path(ARCHIVE_DIR), { recursive: true });
-    tx.replace(segment, fileHeader(SEGMENT_COMMENT, SCHEMA_VERSION, 'items') + sealable.map((task) => `${lineOfTask(task)}\n`).join(''));
+    tx.replace(segment, fileHeader(SEGMENT_COMMENT, SCHEMA_VERSION, 'items') + sealable.map((task) => `${lineOf(task)}\n`).join(''));
     tx.sealed = true;
     list = list.filter((task) => !sealed.has(task));
   }
-  const text = backlogHeader() + list.map((task) => `${lineOfTask(task)}\n`).join('');
+  let text = backlogHeader();
+  for (const task of list) text += `${lineOf(task)}\n`;
   tx.replace(path, text);
   for (const task of changed) tx.records.push({ kind: 'task', file: path, id: task.id, line: recordLine(task).trimEnd(), version: task.version });
-  lastRead = { path, text, tasks: list };
+  lastRead = { path, text, tasks: list, lines: [] };
   writeChecked(tx.context, digestOf(text));
 }
+
+/** The line a task is written as: the very line it was read from, when it was read and not changed. */
+const lineOf = (task: Task) => rawLines.get(task) ?? recordLine(task).trimEnd();

@@ -5,14 +5,14 @@ import { cli, filesOf, git, json, read, readYaml, stateRepo } from '../helpers/c
 import { cluster, conflictMarkers, ok, pull, push } from '../helpers/clones.js';
 
 // Done and dropped tasks leave backlog.yaml for sealed segments (archive/backlog.<stamp>.<random>.yaml)
-// once 64 KiB of them sit in the active file: a backlog of 5,000 tasks then costs a write what one of
+// once 16 KiB of them sit in the active file: a backlog of 5,000 tasks then costs a write what one of
 // a few hundred does. Every task stays visible where it was before.
 const BACKLOG = '.agentstate/backlog.yaml';
 const ARCHIVE = '.agentstate/archive';
 type Task = { id: string; title: string; status: string; version: number; notes?: string; depends_on?: string[] };
 
 const id = (i: number) => `t-${i.toString(32).padStart(10, '0')}`;
-const DONE = 400; // about 80 KB of done tasks: over the 64 KiB a seal waits for
+const DONE = 400; // about 80 KB of done tasks: over the 16 KiB a seal waits for
 
 /** A backlog as agentstate 0.1 left it: every task in backlog.yaml, most of them done; one open task depends on a done one. */
 function oldFormatBacklog(dir: string): void {
