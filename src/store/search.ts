@@ -64,7 +64,15 @@ async function resolveHits(loaded: LoadedIndex[], query: string[], options: Sear
   );
   const records = new Records(loaded);
   const hits: SearchHit[] = [];
-  for (const hit of ranking.hits) hits.push(await records.hit(hit, query));
+  const taskAt = new Map<string, number>(); // a task sealed, then changed, is in a segment and in backlog.yaml: one hit, the newer copy
+  for (const ranked of ranking.hits) {
+    const hit = await records.hit(ranked, query);
+    const seen = hit.kind === 'task' ? taskAt.get(hit.id) : undefined;
+    if (seen === undefined) {
+      if (hit.kind === 'task') taskAt.set(hit.id, hits.length);
+      hits.push(hit);
+    } else if (hit.at > hits[seen]!.at) hits[seen] = { ...hit, score: hits[seen]!.score };
+  }
   return { hits, total: ranking.total };
 }
 

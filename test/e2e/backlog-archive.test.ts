@@ -66,6 +66,9 @@ describe('backlog archive: sealed segments of done and dropped tasks', () => {
     expect(show(dir, id(7))).toMatchObject({ status: 'open', notes: 'reopened', version: 4 });
     expect(allTasks(dir).filter((task) => task.id === id(7))).toHaveLength(1);
     expect(read(dir, BACKLOG)).toContain(`"id":"${id(7)}"`);
+    // search finds it once, as it is now (the sealed copy is older).
+    const found = json<{ hits: Array<{ id: string; status?: string }> }>(cli(dir, ['search', 'finished', '7', '--json'])).hits.filter((hit) => hit.id === id(7));
+    expect(found).toEqual([expect.objectContaining({ id: id(7), status: 'open' })]);
     // A dependency on a sealed task: found, and its status read.
     const after = ok(dir, '--quiet', 'backlog', 'add', 'after a sealed task', '--depends', id(8), '--priority', 'P0');
     expect(json<{ task: Task }>(cli(dir, ['backlog', 'next', '--json'])).task.id).toBe(after);
