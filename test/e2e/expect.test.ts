@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, commitCount, git, json, read, stateRepo, tempDir } from '../helpers/cli.js';
+import { cluster, conflictMarkers, pull, push } from '../helpers/clones.js';
 
 type Result = { expect: { kind: string; value: string }; met: boolean; evidence?: string; reason?: string };
 type Check = { verdict: string; label: string; met: number; total: number; results: Result[] };
@@ -13,6 +14,16 @@ const ok = (dir: string, ...args: string[]) => {
   expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
   return run.stdout.trim();
 };
+/** The lines of one open decision in the AGENTS.md block, read from the text as a reader would. */
+function openDecisionLines(agents: string, id: string): string[] {
+  const block = agents.slice(agents.indexOf('<!-- agentstate:begin -->'), agents.indexOf('<!-- agentstate:end -->'));
+  const section = block.slice(block.indexOf('### Open decisions'));
+  const lines = section.slice(0, section.indexOf('\n### ')).split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`- ${id} `));
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('  '));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
 const commitFile = (dir: string, path: string, message: string) => {
   mkdirSync(join(dir, path, '..'), { recursive: true });
   writeFileSync(join(dir, path), `${message}\n`);
@@ -152,15 +163,102 @@ describe('decide --expect: open decisions checked against the repository', () =>
 
   it('the AGENTS.md block names what each open decision expects and stays current when the work lands', () => {
     const dir = stateRepo();
+    ok(dir, 'hooks', 'install'); // a plain `git commit` runs `check --staged`
     const id = ok(dir, 'decide', 'Add migration 0042', '--why', 'ttl', '--expect', 'file:db/0042.sql', '--expect', 'commit:migration 0042');
+    const decidedAt = git(dir, 'rev-parse', '--short=7', 'HEAD~1').trim();
     const agents = read(dir, 'AGENTS.md');
-    expect(agents).toContain(`- ${id} **Add migration 0042**`);
-    expect(agents).toContain('  - expects: file db/0042.sql; commit "migration 0042" — check with `agentstate decisions --open`');
-    commitFile(dir, 'db/0042.sql', 'Add migration 0042');
-    expect(checkOf(dir, id)?.verdict).toBe('looks-done');
+    const lines = openDecisionLines(agents, id);
+    expect(lines[0]).toMatch(new RegExp(`^- ${id} \\*\\*Add migration 0042\\*\\*`));
+    expect(lines[1]).toBe('  - expects: file db/0042.sql; commit "migration 0042" — check with `agentstate decisions --open`');
+    expect(lines[2]).toMatch(new RegExp(`^  - checked at ${decidedAt}, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: not started \\(a snapshot; \`agentstate resume\` checks again\\)$`));
+    expect(lines.slice(3)).toEqual([
+      '    - not met: file db/0042.sql — db/0042.sql does not exist',
+      '    - not met: commit "migration 0042" — no commit after the decision has this in its message',
+    ]);
+
+    // The work lands through plain git: the hook passes, and no check calls the snapshot stale.
+    const first = commitFile(dir, 'db/0042.sql', 'Schema file for the sessions TTL');
     expect(read(dir, 'AGENTS.md')).toBe(agents);
-    expect(cli(dir, ['boot', '--check']).code).toBe(0);
-    expect(cli(dir, ['check']).code).toBe(0);
+    expect(checkOf(dir, id)?.verdict).toBe('partly-done');
+    const fresh = () => {
+      expect(cli(dir, ['boot', '--check']).code).toBe(0);
+      const check = cli(dir, ['check']);
+      expect(check.code, check.stdout).toBe(0);
+    };
+    fresh();
+
+    // The next write brings it up to date, in the commit it makes anyway.
+    ok(dir, 'log', 'schema written');
+    const partly = openDecisionLines(read(dir, 'AGENTS.md'), id);
+    expect(partly[2]).toMatch(new RegExp(`^  - checked at ${first.slice(0, 7)}, .* UTC: partly done \\(1 of 2 met\\) `));
+    expect(partly[3]).toMatch(/^ {4}- met: file db\/0042\.sql — db\/0042\.sql exists \(\d+ bytes, modified \d{4}-/);
+    expect(partly[4]).toBe('    - not met: commit "migration 0042" — no commit after the decision has this in its message');
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toContain('AGENTS.md');
+    fresh();
+    const unchanged = read(dir, 'AGENTS.md');
+    ok(dir, 'log', 'nothing new to check'); // HEAD moved, the verdict did not: AGENTS.md stays as it is
+    expect(read(dir, 'AGENTS.md')).toBe(unchanged);
+
+    const second = commitFile(dir, 'db/0042-applied.txt', 'Apply migration 0042');
+    const date = git(dir, 'log', '-1', '--format=%cI', second).trim();
+    fresh();
+    ok(dir, 'state', 'set', 'phase=deploy');
+    const done = openDecisionLines(read(dir, 'AGENTS.md'), id);
+    expect(done[2]).toMatch(/ UTC: looks done — verify and record the outcome \(a snapshot; `agentstate resume` checks again\)$/);
+    expect(done[4]).toBe(`    - met: commit "migration 0042" — ${second.slice(0, 7)} ${date} "Apply migration 0042"`);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    fresh();
+
+    // Recording the outcome removes the decision, and its snapshot, from the block.
+    ok(dir, 'outcome', id, 'done', '--note', 'applied');
+    const closed = read(dir, 'AGENTS.md');
+    expect(closed).not.toContain(id);
+    expect(closed).not.toContain('checked at');
+    fresh();
+  });
+
+  it('a snapshot carried to another clone, and a merge regenerating the block, keep check green there', () => {
+    // bob has the hooks (post-merge runs `agentstate boot`); alice only the merge drivers `init` registered.
+    const { alice, bob } = cluster(['alice', 'bob']);
+    const green = (dir: string) => {
+      expect(cli(dir, ['boot', '--check']).code).toBe(0);
+      const check = cli(dir, ['check']);
+      expect(check.code, check.stdout).toBe(0);
+    };
+    const verdictIn = (dir: string) => openDecisionLines(read(dir, 'AGENTS.md'), id)[2] ?? '';
+    const id = ok(alice, 'decide', 'Build the release tarball', '--why', 'customers', '--expect', 'file:dist/app.tgz');
+    push(alice);
+    expect(pull(bob).status).toBe(0);
+    mkdirSync(join(bob, 'dist'));
+    writeFileSync(join(bob, 'dist/app.tgz'), 'tarball'); // built on bob's machine only, never committed
+    ok(bob, 'log', 'built it');
+    expect(verdictIn(bob)).toMatch(/ UTC: looks done — verify/);
+    push(bob);
+
+    // alice gets bob's snapshot as it is; her own check finds nothing, and no check calls the block stale.
+    expect(pull(alice).status).toBe(0);
+    expect(verdictIn(alice)).toMatch(/ UTC: looks done — verify/);
+    expect(checkOf(alice, id)?.verdict).toBe('not-started');
+    green(alice);
+
+    // Both change the block; git runs the driver on AGENTS.md in alice's merge.
+    ok(bob, 'backlog', 'add', 'Sign the tarball');
+    push(bob);
+    ok(alice, 'backlog', 'add', 'Write the release notes');
+    expect(verdictIn(alice)).toMatch(/ UTC: not started /);
+    const merged = pull(alice);
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(git(alice, 'rev-list', '--parents', '-1', 'HEAD').trim().split(' ')).toHaveLength(3);
+    expect(conflictMarkers(alice)).toEqual([]);
+    expect(read(alice, 'AGENTS.md')).toContain('Sign the tarball');
+    green(alice);
+    push(alice);
+    expect(pull(bob).status).toBe(0);
+    green(bob);
+    expect(verdictIn(bob)).toMatch(/ UTC: looks done /); // bob's post-merge `boot` checked again on his machine
+    ok(alice, 'log', 'looked');
+    expect(verdictIn(alice)).toMatch(/ UTC: not started /);
+    green(alice);
   });
 
   it('a standing order expects nothing', () => {
