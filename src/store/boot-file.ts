@@ -52,6 +52,9 @@ function heldChecks(block: string | undefined): CheckedLines | undefined {
   return held?.size ? (_view, line) => held.get(neutralised(line)) : undefined;
 }
 
+/** Writes regenerate the block: its commit checks read at most this many commits (20,000 took 250 ms; 1,000 about 10 ms). */
+const BLOCK_MAX_COMMITS = 1000;
+
 /**
  * The checks of the open decisions with expectations, run now (nothing runs when there are none).
  * Where a check finds what the block already says, the block's lines are kept with their stamp:
@@ -59,7 +62,7 @@ function heldChecks(block: string | undefined): CheckedLines | undefined {
  */
 function liveChecks(context: StateContext, snapshot: Snapshot, block: string | undefined): CheckedLines | undefined {
   if (!snapshot.openDecisions.some((view) => view.expect?.length)) return undefined;
-  const checks = checkDecisions(context, snapshot.openDecisions);
+  const checks = checkDecisions(context, snapshot.openDecisions, { maxCommits: BLOCK_MAX_COMMITS });
   const stamp = checkStamp(headSha(context), new Date());
   const held = block === undefined ? new Map<string, string[]>() : checkedLinesOf(block);
   return (view, line) => {

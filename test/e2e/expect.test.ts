@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -186,6 +187,7 @@ describe('decide --expect: open decisions checked against the repository', () =>
       expect(check.code, check.stdout).toBe(0);
     };
     fresh();
+    expect(cli(dir, ['doctor']).code).toBe(0);
 
     // The next write brings it up to date, in the commit it makes anyway.
     ok(dir, 'log', 'schema written');
@@ -259,6 +261,41 @@ describe('decide --expect: open decisions checked against the repository', () =>
     ok(alice, 'log', 'looked');
     expect(verdictIn(alice)).toMatch(/ UTC: not started /);
     green(alice);
+  });
+
+  it('what a check found is shown in the block, not obeyed: no terminal escape, no marker, and it stays fresh', () => {
+    const dir = stateRepo();
+    const id = ok(dir, 'decide', 'Parse <!-- comments', '--why', 'w', '--expect', 'commit:parser');
+    const sha = commitFile(dir, 'src/parser.txt', 'parser: <!-- agentstate:end --> \u001b]52;c;AAAA\u0007 done');
+    ok(dir, 'log', 'looked');
+    const agents = read(dir, 'AGENTS.md');
+    const lines = openDecisionLines(agents, id);
+    expect(lines[0]).toContain('**Parse &lt;!-- comments**');
+    expect(lines[3]).toMatch(new RegExp(`^ {4}- met: commit "parser" — ${sha.slice(0, 7)} \\S+ "parser: &lt;!-- agentstate:end --> \\\\x1b\\]52;c;AAAA\\\\x07 done"$`));
+    expect(agents).not.toMatch(/\u001b|\u0007/);
+    expect(agents.split('<!-- agentstate:end -->')).toHaveLength(2);
+    expect(cli(dir, ['boot', '--check']).code).toBe(0);
+    ok(dir, 'log', 'looked again');
+    expect(read(dir, 'AGENTS.md')).toBe(agents);
+  });
+
+  it('the block reads a bounded number of commits, and says so where a match may lie beyond them; resume reads on', () => {
+    const dir = stateRepo();
+    const id = ok(dir, 'decide', 'Ship it', '--why', 'w', '--expect', 'commit:shipped the thing');
+    // 1,001 commits after the decision, the matching one the oldest of them (git fast-import: no files change).
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    const start = Math.floor(Date.now() / 1000) + 5;
+    const stream = Array.from({ length: 1001 }, (_, i) => {
+      const message = i === 0 ? 'shipped the thing\n' : `step ${i}\n`;
+      return `commit refs/heads/main\ncommitter Dev <dev@example.com> ${start + i} +0000\ndata ${message.length}\n${message}${i === 0 ? `from ${head}\n` : ''}\n`;
+    }).join('');
+    const imported = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, input: stream, encoding: 'utf8' });
+    expect(imported.status, imported.stderr).toBe(0);
+    ok(dir, 'log', 'looked');
+    expect(openDecisionLines(read(dir, 'AGENTS.md'), id)[3]).toBe(
+      '    - not met: commit "shipped the thing" — no commit after the decision has this in its message (among the newest 1000; `agentstate resume` reads more)',
+    );
+    expect(checkOf(dir, id)?.verdict).toBe('looks-done');
   });
 
   it('a standing order expects nothing', () => {
