@@ -272,7 +272,7 @@ describe('decide --expect: open decisions checked against the repository', () =>
     const lines = openDecisionLines(agents, id);
     expect(lines[0]).toContain('**Parse &lt;!-- comments**');
     expect(lines[3]).toMatch(new RegExp(`^ {4}- met: commit "parser" — ${sha.slice(0, 7)} \\S+ "parser: &lt;!-- agentstate:end --> \\\\x1b\\]52;c;AAAA\\\\x07 done"$`));
-    expect(agents.includes("\u001b") || agents.includes("\u0007")).toBe(false);
+    expect(agents.includes('\u001b') || agents.includes('\u0007')).toBe(false);
     expect(agents.split('<!-- agentstate:end -->')).toHaveLength(2);
     expect(cli(dir, ['boot', '--check']).code).toBe(0);
     ok(dir, 'log', 'looked again');
