@@ -4,7 +4,8 @@ import { blockDigestProblem, blockFor, comparable, digestOf, findBlock, neutrali
 import { checkedLinesOf, checkLines, checkStamp, sameFindings, showsExpectations, type CheckedLines } from '../core/boot-checks.js';
 import { render, type Snapshot } from '../core/briefing.js';
 import { indexEntry } from '../core/decisions.js';
-import { readHead } from '../git/repo.js';
+import { operationInProgress, readHead } from '../git/repo.js';
+import { insideGitHook } from '../git/run.js';
 import { checkDecisions } from './expectations.js';
 import { BOOT_FILE } from './layout.js';
 import { buildSnapshot } from './snapshot.js';
@@ -62,6 +63,10 @@ const BLOCK_MAX_COMMITS = 1000;
  */
 function liveChecks(context: StateContext, snapshot: Snapshot, block: string | undefined): CheckedLines | undefined {
   if (!snapshot.openDecisions.some((view) => view.expect?.length)) return undefined;
+  // A write that cannot commit now (in a git hook, as post-merge's `boot`; during a merge or a
+  // rebase) keeps the snapshot: changed alone, AGENTS.md would stay modified in the work tree, in
+  // the way of the user's next `git pull`. The next write that commits checks again.
+  if (!context.repo || insideGitHook() || operationInProgress(context.repo)) return heldChecks(block);
   const checks = checkDecisions(context, snapshot.openDecisions, { maxCommits: BLOCK_MAX_COMMITS });
   const stamp = checkStamp(headSha(context), new Date());
   const held = block === undefined ? new Map<string, string[]>() : checkedLinesOf(block);

@@ -255,9 +255,18 @@ describe('decide --expect: open decisions checked against the repository', () =>
     expect(read(alice, 'AGENTS.md')).toContain('Sign the tarball');
     green(alice);
     push(alice);
-    expect(pull(bob).status).toBe(0);
+    ok(bob, 'learn', 'Tarballs come from make dist'); // bob's block changes too: his pull is a merge as well
+    const again = pull(bob);
+    expect(again.status, again.stderr).toBe(0);
+    expect(git(bob, 'rev-list', '--parents', '-1', 'HEAD').trim().split(' ')).toHaveLength(3);
+    // bob's post-merge hook runs `agentstate boot`, which cannot commit during the merge: it leaves
+    // the merged block (no snapshot) as it is, rather than AGENTS.md modified in his work tree.
+    expect(git(bob, 'status', '--porcelain')).toBe('?? dist/\n');
+    expect(verdictIn(bob)).toBe('');
     green(bob);
-    expect(verdictIn(bob)).toMatch(/ UTC: looks done /); // bob's post-merge `boot` checked again on his machine
+    ok(bob, 'log', 'looked');
+    expect(verdictIn(bob)).toMatch(/ UTC: looks done /);
+    expect(git(bob, 'status', '--porcelain')).toBe('?? dist/\n');
     ok(alice, 'log', 'looked');
     expect(verdictIn(alice)).toMatch(/ UTC: not started /);
     green(alice);
