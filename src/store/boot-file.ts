@@ -66,7 +66,7 @@ function liveChecks(context: StateContext, snapshot: Snapshot, block: string | u
   // A write that cannot commit now (in a git hook, as post-merge's `boot`; during a merge or a
   // rebase) keeps the snapshot: changed alone, AGENTS.md would stay modified in the work tree, in
   // the way of the user's next `git pull`. The next write that commits checks again.
-  if (!context.repo || insideGitHook() || operationInProgress(context.repo)) return heldChecks(block);
+  if (context.repo && (insideGitHook() || operationInProgress(context.repo))) return heldChecks(block);
   const checks = checkDecisions(context, snapshot.openDecisions, { maxCommits: BLOCK_MAX_COMMITS });
   const stamp = checkStamp(headSha(context), new Date());
   const held = block === undefined ? new Map<string, string[]>() : checkedLinesOf(block);
