@@ -56,7 +56,7 @@ export function checkStamp(head: string | undefined, now: Date): string {
 export function checkLines(check: DecisionCheck, stamp: string): string[] {
   const header = clip(neutralised(`${HEADER_PREFIX}${inlineText(stamp)}: ${check.label}${HEADER_NOTE}`), HEADER_BYTES);
   const items = check.results.map((result) => {
-    const found = clip(neutralised(inlineText(result.evidence ?? result.reason ?? '')), EVIDENCE_BYTES);
+    const found = clip(neutralised(inlineText(result.summary ?? result.evidence ?? result.reason ?? '')), EVIDENCE_BYTES);
     return `    - ${result.met ? 'met' : 'not met'}: ${named(result.expect)}${ITEM_JOIN}${found}`;
   });
   return [header, ...items];

@@ -131,7 +131,7 @@ function evaluate(context: StateContext, expect: Expectation, after: CommitInfo[
     case 'tag': {
       const refs = sources.refs.get(expect.value) ?? [];
       const ref = expect.kind === 'tag' ? refs.find((candidate) => candidate.tag) : refs[0];
-      if (ref) return { expect, met: true, evidence: `${ref.ref} at ${ref.sha.slice(0, 7)}` };
+      if (ref) return { expect, met: true, evidence: `${ref.ref} at ${ref.sha.slice(0, 7)}`, summary: `${ref.ref} exists` };
       return { expect, met: false, reason: expect.kind === 'tag' ? 'no tag of that name' : 'no branch or tag of that name' };
     }
     case 'state': {
@@ -157,7 +157,8 @@ function pathResult(context: StateContext, expect: Expectation): ExpectationResu
   }
   if (expect.kind === 'absent') return found ? { expect, met: false, reason: `${expect.value} exists` } : { expect, met: true, evidence: `${expect.value} does not exist` };
   if (!found) return { expect, met: false, reason: `${expect.value} does not exist` };
-  return { expect, met: true, evidence: found.dir ? `directory ${expect.value} exists` : `${expect.value} exists (${found.bytes} bytes, modified ${found.mtime})` };
+  if (found.dir) return { expect, met: true, evidence: `directory ${expect.value} exists` };
+  return { expect, met: true, evidence: `${expect.value} exists (${found.bytes} bytes, modified ${found.mtime})`, summary: `${expect.value} exists` };
 }
 
 /** Attach the checks to the views (resume and decisions show them; nothing is stored). */
