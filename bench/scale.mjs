@@ -4,6 +4,7 @@
 //   1. log, decide, backlog add, state set: 50,000 tracked files vs 10            (target <= 1.2x)
 //   2. backlog add / update / next --claim: 5,000 tasks vs 10                      (target <= 1.3x)
 //   3. every write command at the large state vs the floor in the small repository (target <= 1.5x)
+//   4. every write command at the small state vs the floor: start-up (target <= 1.3x)
 // Wall time and CPU time (user + sys of the command and its git children) are both shown: the
 // machine is shared, and the wall time follows the neighbours' load.
 // `node bench/scale.mjs [--quick]` runs this section alone; bench/run.mjs runs it too.
@@ -19,7 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.SCALE_BIN ?? join(root, 'bin', 'agentstate.js'); // SCALE_BIN: another build, e.g. main's, for a before/after
 const CACHE = join(root, 'bench', '.cache');
 const FILES = 50_000;
-const TARGETS = { files: 1.2, backlog: 1.3, floor: 1.5 };
+const TARGETS = { files: 1.2, backlog: 1.3, floor: 1.5, startup: 1.3 };
 
 const env = { ...process.env, NO_COLOR: '1', AGENTSTATE_AGENT: 'bench' };
 for (const key of Object.keys(env)) if (key.startsWith('GIT_') || key.startsWith('AGENTSTATE_TIMING')) delete env[key];
@@ -195,6 +196,7 @@ export async function scaleBench({ quick = false } = {}) {
     for (const name of Object.keys(writeSteps(node.path, '.'))) {
       rows.push({ ...line('large state vs floor', name, floor, get('large', name), TARGETS.floor), small: { wall: get('small', name).median, cpu: get('small', name).cpu.median } });
     }
+    for (const name of Object.keys(writeSteps(node.path, '.'))) rows.push(line('small state vs floor (start-up)', name, floor, get('small', name), TARGETS.startup));
   }
   if (process.env.SCALE_KEEP) process.stderr.write(`scale: kept ${JSON.stringify(dirs)}\n`);
   else for (const dir of temps) rmSync(dir, { recursive: true, force: true });
