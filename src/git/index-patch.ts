@@ -85,7 +85,7 @@ export function patch(index: Buffer, updates: IndexUpdate[], hexLength: number, 
 interface Scan {
   at: number; // where the next entry starts (after the loop: where the extensions start)
   found: number;
-  offsets: Record<string, number>; // where each patched entry starts
+  offsets: Record<string, number>; // where the patched entries and the other entries of their folders start
 }
 
 /** The entries where the remembered shape of this very index says they are (index-shape.ts). */
