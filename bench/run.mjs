@@ -97,6 +97,10 @@ function interleaved(steps, runs = RUNS, warm = 2) {
   const dir = repo();
   sh(dir, process.execPath, [BIN, 'init']);
   const task = sh(dir, process.execPath, [BIN, 'backlog', 'add', 'seed task']).trim();
+  // An open decision with expectations: every write checks them again for the AGENTS.md block.
+  const expecting = repo();
+  sh(expecting, process.execPath, [BIN, 'init']);
+  sh(expecting, process.execPath, [BIN, 'decide', 'bench migration', '--why', 'measuring', '--expect', 'file:db/0042.sql', '--expect', 'commit:migration 0042']);
   const measured = interleaved({
     node: () => timed(floorDir, process.execPath, ['-e', '']),
     commit: () => {
@@ -104,6 +108,7 @@ function interleaved(steps, runs = RUNS, warm = 2) {
       return timed(floorDir, 'git', ['commit', '-q', '--only', '-m', 'floor', '--', 'floor.txt']);
     },
     log: (i) => cli(dir, 'log', `bench event ${i}`),
+    'log, open --expect': (i) => cli(expecting, 'log', `bench event ${i}`),
     decide: (i) => cli(dir, 'decide', `bench decision ${i}`, '--why', 'measuring'),
     catch: (i) => cli(dir, 'catch', 'bench', `caught ${i}`),
     learn: (i) => cli(dir, 'learn', `bench lesson ${i}`, '--tag', 'bench'),

@@ -1,3 +1,4 @@
+import { checkReserve, type CheckedLines } from './boot-checks.js';
 import type { DecisionView } from './decisions.js';
 import { describeExpectation } from './expectations.js';
 import type { LearningView } from './learnings.js';
@@ -113,18 +114,53 @@ function decisionLine(view: DecisionView, when: string): string {
 }
 
 /**
- * What an open decision expects, and in resume what was found. The boot block lists only the
- * expectations: it is committed, and a verdict in it would be stale the moment the work lands.
+ * What an open decision expects, and in resume what was found. The boot block lists the
+ * expectations here; what a check found goes in the room `bootCheckSlot` sets aside (see
+ * core/boot-checks.ts: a snapshot, stamped, that no freshness check compares with the live verdict).
  */
 function expectationLines(view: DecisionView, mode: 'resume' | 'boot'): string {
   if (!view.expect?.length) return '';
   if (mode === 'boot' || !view.check) {
-    return `\n  - expects: ${view.expect.map(describeExpectation).join('; ')} — check with \`agentstate decisions --open\``;
+    return `\n  - expects: ${view.expect.map((expect) => oneLine(describeExpectation(expect))).join('; ')} — check with \`agentstate decisions --open\``;
   }
   const results = view.check.results.map(
-    (result) => `\n    - ${result.met ? 'met' : 'not met'}: ${describeExpectation(result.expect)} — ${oneLine(result.evidence ?? result.reason ?? '')}`,
+    (result) => `\n    - ${result.met ? 'met' : 'not met'}: ${oneLine(describeExpectation(result.expect))} — ${oneLine(result.evidence ?? result.reason ?? '')}`,
   );
   return `\n  - check: ${view.check.label}${results.join('')}`;
+}
+
+/** Where a decision's check snapshot goes in the boot block, until the budget is settled. */
+interface CheckSlot {
+  view: DecisionView;
+  line: string;
+  reserve: number;
+}
+
+/** A line of exactly the reserved size (with its line end) standing for the snapshot while the budget is spent. */
+function bootCheckSlot(view: DecisionView, line: string, slots: CheckSlot[]): string {
+  if (!view.expect?.length) return '';
+  const reserve = checkReserve(view.expect);
+  const mark = `\n\u0000${slots.length}\u0000`;
+  slots.push({ view, line, reserve });
+  return mark + ' '.repeat(Math.max(0, reserve - Buffer.byteLength(mark)));
+}
+
+/** The slots that survived the budget, replaced by what the checks found (or by nothing). */
+function fillCheckSlots(text: string, slots: CheckSlot[], checked: CheckedLines | undefined): string {
+  if (slots.length === 0) return text;
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\n\u0000(\d+)\u0000 *(?=\n|$)/g, (_, index: string) => {
+    const slot = slots[Number(index)]!;
+    const lines = checked?.(slot.view, slot.line);
+    if (!lines?.length) return '';
+    const filled = `\n${lines.join('\n')}`;
+    return Buffer.byteLength(filled) <= slot.reserve ? filled : '';
+  });
+}
+
+function openDecisionItem(view: DecisionView, when: string, mode: 'resume' | 'boot', slots: CheckSlot[]): string {
+  const line = decisionLine(view, when);
+  return line + expectationLines(view, mode) + (mode === 'boot' ? bootCheckSlot(view, line, slots) : '');
 }
 
 function learningLine(view: LearningView, when: string): string {
@@ -205,7 +241,7 @@ const ITEM_NAMES: Record<string, string> = {
   help: 'lines of recording help',
 };
 
-function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): Section[] {
+function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number, slots: CheckSlot[]): Section[] {
   const when = (iso: string) => (mode === 'boot' ? day(iso) : ago(iso, now));
   const few = <T>(items: T[]) => (mode === 'boot' ? items.slice(0, BOOT_TASKS) : items);
   const sections: Section[] = [];
@@ -224,7 +260,7 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     intro: snapshot.openDecisions.length
       ? 'Written but without an outcome: interrupted work. Finish or close each before starting anything new.'
       : undefined,
-    items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => decisionLine(view, when(view.at)) + expectationLines(view, mode)) : ['- none'],
+    items: snapshot.openDecisions.length ? snapshot.openDecisions.map((view) => openDecisionItem(view, when(view.at), mode, slots)) : ['- none'],
     empty: snapshot.openDecisions.length === 0,
     rank: 10,
     guarded: true,
@@ -288,9 +324,9 @@ function sectionsOf(snapshot: Snapshot, mode: 'resume' | 'boot', now: number): S
     });
     sections.push({ key: 'warnings', title: 'Warnings', items: snapshot.warnings.map((w) => `- ${oneLine(w)}`), rank: 7 });
   } else {
-    sections.push({ key: 'files', title: 'State files', items: STATE_FILE_MAP, rank: 3 });
+    sections.push({ key: 'files', title: 'State files', items: [...STATE_FILE_MAP], rank: 3 });
   }
-  sections.push({ key: 'help', title: 'Recording state', items: RECORDING_HELP, rank: 0 });
+  sections.push({ key: 'help', title: 'Recording state', items: [...RECORDING_HELP], rank: 0 });
   return sections.filter((section) => section.items.length > 0);
 }
 
@@ -347,11 +383,13 @@ function renderSections(head: string, sections: Section[], level: string, cut: R
 /**
  * Render within `budgetTokens` (bytes/4): cut the lowest-value items first; guarded sections (open
  * decisions, standing orders) only ever lose items with a visible line saying so. The result never
- * exceeds the budget.
+ * exceeds the budget. In the boot block, `checked` gives the check snapshot of an open decision
+ * with expectations; the room for it is spent whether it is given or not (core/boot-checks.ts).
  */
-export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; budgetTokens?: number; now?: number }): Rendered {
+export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; budgetTokens?: number; now?: number; checked?: CheckedLines }): Rendered {
   const now = options.now ?? Date.parse(snapshot.generatedAt);
-  const sections = sectionsOf(snapshot, options.mode, now);
+  const slots: CheckSlot[] = [];
+  const sections = sectionsOf(snapshot, options.mode, now, slots);
   const head = header(snapshot, options.mode);
   const level = options.mode === 'boot' ? '###' : '##';
   const limit = options.budgetTokens === undefined ? Infinity : options.budgetTokens * 4;
@@ -374,7 +412,7 @@ export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; b
   }
   text = draw();
   if (Buffer.byteLength(text) > limit) text = hardCut(text, limit);
-  return { text, cut };
+  return { text: fillCheckSlots(text, slots, options.checked), cut };
 }
 
 /** Last resort when even the headings do not fit: whole lines, then a visible marker. */

@@ -21,6 +21,11 @@ export interface ExpectationResult {
   evidence?: string;
   /** Why it is not met, or why it could not be looked at (a path leaving the repository). */
   reason?: string;
+  /**
+   * The finding without what changes at every touch (a file's size and time, a branch's sha, a
+   * value still being set): what the AGENTS.md block shows, so it is not rewritten for those.
+   */
+  summary?: string;
 }
 
 export type Verdict = 'looks-done' | 'partly-done' | 'not-started';
@@ -190,10 +195,10 @@ export function stateResult(expect: Expectation, found: { found: boolean; value?
   const key = eq < 0 ? expect.value : expect.value.slice(0, eq);
   if (!found.found || found.value === null) return { expect, met: false, reason: `runtime state has no ${key}` };
   const shown = typeof found.value === 'string' ? found.value : JSON.stringify(found.value);
-  if (eq < 0) return { expect, met: true, evidence: `${key} = ${shown}` };
+  if (eq < 0) return { expect, met: true, evidence: `${key} = ${shown}`, summary: `${key} has a value` };
   const wanted = expect.value.slice(eq + 1);
   const met = shown === wanted || (typeof found.value !== 'string' && sameJson(found.value, wanted));
-  return met ? { expect, met, evidence: `${key} = ${shown}` } : { expect, met, reason: `${key} is ${shown}` };
+  return met ? { expect, met, evidence: `${key} = ${shown}` } : { expect, met, reason: `${key} is ${shown}`, summary: `${key} is not ${wanted}` };
 }
 
 function sameJson(value: unknown, text: string): boolean {

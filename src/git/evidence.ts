@@ -9,10 +9,10 @@ const UNIT = '\x1f';
 const RECORD = '\x1e';
 const MAX_COMMITS = 20_000;
 
-/** Commits reachable from HEAD committed since `sinceMs` (newest first); none before the first commit. */
-export function commitsSince(root: string, sinceMs: number): CommitInfo[] {
+/** Commits reachable from HEAD committed since `sinceMs` (newest first, at most `max`); none before the first commit. */
+export function commitsSince(root: string, sinceMs: number, max = MAX_COMMITS): CommitInfo[] {
   const since = Math.floor(sinceMs / 1000);
-  const result = git(root, ['log', `--since=@${since}`, `--max-count=${MAX_COMMITS}`, `--format=%H${UNIT}%P${UNIT}%ct${UNIT}%cI${UNIT}%B${RECORD}`, 'HEAD', '--']);
+  const result = git(root, ['log', `--since=@${since}`, `--max-count=${Math.min(max, MAX_COMMITS)}`, `--format=%H${UNIT}%P${UNIT}%ct${UNIT}%cI${UNIT}%B${RECORD}`, 'HEAD', '--']);
   if (result.status !== 0) return [];
   return result.stdout
     .split(RECORD)

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { AgentstateError } from '../errors.js';
-import { BEGIN } from './boot-file.js';
+import { BEGIN, bootShowsExpectations } from './boot-file.js';
 import { ARCHIVE_DIR, BOOT_FILE, FILES } from './layout.js';
 import { localDir, localPath } from './local.js';
 import { currentIndexText, readDecisionViews } from './decisions-file.js';
@@ -17,13 +17,18 @@ import type { Transaction } from './transaction.js';
  * after each command, with the id of the latest handoff (the only thing the block takes from the
  * event log, so a changed event log alone costs one look at its handoffs). Only when the stamp
  * differs are the derived files rebuilt and compared: that is work done while the lock is held, so
- * it is kept for when it can matter.
+ * it is kept for when it can matter. One thing changes without touching a file: what the checks
+ * of an open decision's expectations find (`decide --expect`, the user's own commits); while the
+ * block shows such a decision (noted in the stamp), every write regenerates the block, which keeps
+ * AGENTS.md as it is unless a check found something new (store/boot-file.ts).
  */
 const STAMP_FILE = 'derived-stamp';
 
 interface Stamp {
   files: Record<string, string>;
   handoff: string | null;
+  /** The block shows an open decision with expectations. */
+  expects?: boolean;
 }
 
 const isEventLog = (name: string) => name === `${FILES.events}` || name.startsWith(`${ARCHIVE_DIR}/events.`);
@@ -65,6 +70,8 @@ function changedSince(stamp: Stamp | undefined, files: Record<string, string>): 
 const handoffId = (context: StateContext) => latestHandoff(context)?.id ?? null;
 /** The latest handoff as a command found it before its own writes, where known (the stamp after it is written from it). */
 const handoffBefore = new WeakMap<Transaction, string | null>();
+/** The same for whether the block shows expectations. */
+const expectsBefore = new WeakMap<Transaction, boolean>();
 
 /**
  * Before a write command's own changes: when the stamp says someone else changed the state since
@@ -76,6 +83,10 @@ export async function refreshDerivedIfStale(tx: Transaction): Promise<void> {
   if (!existsSync(context.path(FILES.config))) return;
   const stamp = readStamp(context);
   const changed = changedSince(stamp, fileStamps(context));
+  if (changed !== 'state') {
+    expectsBefore.set(tx, stamp!.expects === true);
+    if (stamp!.expects === true) tx.touchBoot(); // the checks may find something new
+  }
   if (!changed) {
     handoffBefore.set(tx, stamp!.handoff);
     return;
@@ -119,8 +130,9 @@ export function recordDerivedStamp(tx: Transaction): void {
   const { context } = tx;
   if (!existsSync(localDir(context)) || !existsSync(context.path(FILES.config))) return;
   const handoff = !tx.bootAffected && handoffBefore.has(tx) ? handoffBefore.get(tx)! : handoffId(context);
+  const expects = !tx.bootAffected && expectsBefore.has(tx) ? expectsBefore.get(tx)! : bootShowsExpectations(context);
   try {
-    writeFileSync(localPath(context, STAMP_FILE), JSON.stringify({ files: fileStamps(context), handoff } satisfies Stamp));
+    writeFileSync(localPath(context, STAMP_FILE), JSON.stringify({ files: fileStamps(context), handoff, ...(expects ? { expects } : {}) } satisfies Stamp));
   } catch {
     /* a hint only: without it the next command checks again */
   }

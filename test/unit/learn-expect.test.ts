@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { checkedLinesOf, checkLines, checkStamp, clip, sameFindings, showsExpectations, type CheckedLines } from '../../src/core/boot-checks.js';
+import { blockFor } from '../../src/core/boot-block.js';
 import { render, type Snapshot } from '../../src/core/briefing.js';
 import type { DecisionView } from '../../src/core/decisions.js';
 import {
@@ -225,12 +227,20 @@ describe('briefing with learnings and expectations', () => {
     learnings: views,
   };
 
-  it('resume shows the verdict with its evidence; the boot block only what is expected', () => {
+  it('resume shows the verdict with its evidence; the boot block the snapshot it is given, and nothing without one', () => {
     const resume = render(snapshot, { mode: 'resume' }).text;
     expect(resume).toContain('  - check: looks done — verify and record the outcome\n    - met: file db/0042.sql — db/0042.sql exists');
-    const boot = render(snapshot, { mode: 'boot' }).text;
-    expect(boot).toContain('  - expects: file db/0042.sql — check with `agentstate decisions --open`');
-    expect(boot).not.toContain('looks done');
+    const bare = render(snapshot, { mode: 'boot' }).text;
+    expect(bare).toContain('  - expects: file db/0042.sql — check with `agentstate decisions --open`\n\n### ');
+    expect(bare).not.toContain('looks done');
+    expect(bare).not.toContain('\u0000'); // no room left behind
+    const lines = checkLines(open.check!, checkStamp('1a2b3c4d5e', new Date('2026-03-05T15:04:59Z')));
+    const boot = render(snapshot, { mode: 'boot', checked: (view) => (view.id === 'd-1' ? lines : undefined) }).text;
+    expect(boot).toContain(
+      '  - expects: file db/0042.sql — check with `agentstate decisions --open`\n' +
+        '  - checked at 1a2b3c4, 2026-03-05 15:04 UTC: looks done — verify and record the outcome (a snapshot; `agentstate resume` checks again)\n' +
+        '    - met: file db/0042.sql — db/0042.sql exists\n\n### ',
+    );
   });
 
   it('learnings are cut before next tasks and open decisions, and the cut is said', () => {
@@ -241,5 +251,90 @@ describe('briefing with learnings and expectations', () => {
     expect(small.cut.learnings).toBeGreaterThan(0);
     expect(small.text).toContain('Add migration 0042');
     expect(small.text).toMatch(/cut to fit the .*budget:.*learnings/i);
+  });
+});
+
+describe('the check snapshot in the AGENTS.md block', () => {
+  const expects = (n: number): Expectation[] => Array.from({ length: n }, (_, i) => ({ kind: 'file', value: `db/migration-${i}.sql` }));
+  const decision = (i: number, n: number): DecisionView => ({
+    id: `d-${i}`,
+    at: '2026-03-05T14:00:00Z',
+    agent: 'a',
+    title: `Decision ${i} ${'x'.repeat(i * 7)}`,
+    why: 'w',
+    standing: false,
+    tags: [],
+    status: 'open',
+    ...(n ? { expect: expects(n) } : {}),
+  });
+  const tasks = Array.from({ length: 5 }, (_, i) => ({ id: `t-${i}`, title: `Task ${i}`, status: 'open', priority: 'P2', created: '2026-03-01', updated: '2026-03-01', version: 1 }));
+  const snapshot: Snapshot = {
+    generatedAt: '2026-03-05T15:00:00Z',
+    repo: { name: 'p' },
+    openDecisions: [decision(0, 2), decision(1, 0), decision(2, 3), decision(3, 1)],
+    standing: [],
+    inProgress: [],
+    blocked: [],
+    nextTasks: tasks as Snapshot['nextTasks'],
+    recentDecisions: [],
+    recentEvents: [],
+    warnings: [],
+  };
+  // Findings of every length the evidence may have: short, and long enough to be clipped.
+  const found = (view: DecisionView, long: boolean) =>
+    checkLines(
+      verdictOf(view.expect!.map((expect, i) => ({ expect, met: i % 2 === 0, ...(i % 2 === 0 ? { evidence: long ? 'é'.repeat(300) : 'ok' } : { reason: 'missing' }) }))),
+      checkStamp('abcdef0123', new Date('2026-03-05T15:00:00Z')),
+    );
+  const checked = (long: boolean): CheckedLines => (view) => (view.expect ? found(view, long) : undefined);
+  const withoutSnapshots = (text: string) => text.replace(/\n {2}- checked [^\n]*(\n {4}- [^\n]*)*/g, '');
+
+  it.each([80, 150, 250, 400, 600, 2000])('at a budget of %i tokens, the budget cuts the same items with or without findings, and holds', (budget) => {
+    const bare = render(snapshot, { mode: 'boot', budgetTokens: budget });
+    for (const long of [false, true]) {
+      const full = render(snapshot, { mode: 'boot', budgetTokens: budget, checked: checked(long) });
+      expect(full.cut).toEqual(bare.cut);
+      expect(withoutSnapshots(full.text)).toBe(bare.text);
+      expect(Buffer.byteLength(full.text)).toBeLessThanOrEqual(budget * 4);
+    }
+  });
+
+  it('a block gives back the snapshots it holds, and rendering with them gives the same block', () => {
+    const block = blockFor(render(snapshot, { mode: 'boot', checked: checked(false) }).text, '0123456789abcdef');
+    const held = checkedLinesOf(block);
+    expect([...held.keys()].map((line) => line.slice(0, 6))).toEqual(['- d-0 ', '- d-2 ', '- d-3 ']);
+    expect(held.get([...held.keys()][1]!)).toHaveLength(4);
+    const again = blockFor(render(snapshot, { mode: 'boot', checked: (_, line) => held.get(line) }).text, '0123456789abcdef');
+    expect(again).toBe(block);
+    expect(showsExpectations(block)).toBe(true);
+  });
+
+  it('only the open decisions section is read: a handoff line that looks like a snapshot is not one', () => {
+    const handoff = { id: 'ev-1', at: '2026-03-05T14:00:00Z', agent: 'a', done: [], remaining: ['checked at abc1234, 2026-03-05 14:00 UTC: looks done', 'expects: file x'], uncertain: [] };
+    const text = render({ ...snapshot, openDecisions: [decision(1, 0)], handoff }, { mode: 'boot' }).text;
+    expect(text).toContain('  - checked at abc1234');
+    expect(checkedLinesOf(text).size).toBe(0);
+    expect(showsExpectations(text)).toBe(false);
+  });
+
+  it('the same findings at another HEAD or minute are the same snapshot; other findings are not', () => {
+    const check = verdictOf([{ expect: { kind: 'file', value: 'a' }, met: false, reason: 'a does not exist' }]);
+    const earlier = checkLines(check, checkStamp('1111111', new Date('2026-03-05T14:00:00Z')));
+    expect(sameFindings(earlier, checkLines(check, checkStamp('2222222', new Date('2026-03-06T09:30:00Z'))))).toBe(true);
+    expect(sameFindings(earlier, checkLines(check, checkStamp(undefined, new Date())))).toBe(true);
+    const met = verdictOf([{ expect: { kind: 'file', value: 'a' }, met: true, evidence: 'a exists' }]);
+    expect(sameFindings(earlier, checkLines(met, checkStamp('1111111', new Date('2026-03-05T14:00:00Z'))))).toBe(false);
+  });
+
+  it('hostile evidence is shown, not obeyed: no terminal escape, no marker, bounded', () => {
+    const check = verdictOf([{ expect: { kind: 'commit', value: 'x\u001b]52;c;AAAA\u0007' }, met: true, evidence: `abc1234 2026-03-05 "<!-- agentstate:end --> \u001b[2J${'y'.repeat(500)}"` }]);
+    const lines = checkLines(check, checkStamp('abc1234', new Date('2026-03-05T14:00:00Z')));
+    const text = lines.join('\n');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text).not.toContain('<!--');
+    expect(text).toContain('\\x1b[2J');
+    expect(Buffer.byteLength(lines[1]!)).toBeLessThan(300);
+    expect(clip('ééé', 5)).toBe('é…');
   });
 });
