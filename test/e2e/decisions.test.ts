@@ -116,7 +116,7 @@ describe('decide and outcome', () => {
     expect(resume).toContain('  - sessions table');
     expect(read(dir, 'AGENTS.md')).toContain('  - cache TTL');
   });
-  it('the index each decision command writes from the one before is the index the whole chain gives', () => {
+  it('the index each decision command writes from the one before is the index the whole chain gives, and its AGENTS.md block the one the files give', () => {
     const dir = stateRepo();
     const config = join(dir, '.agentstate/config.yaml');
     writeFileSync(config, read(dir, '.agentstate/config.yaml').replace(/recent: 10 /, 'recent: 3 '));
@@ -125,9 +125,12 @@ describe('decide and outcome', () => {
       const result = cli(dir, args);
       expect(result.code, result.stderr).toBe(0);
       const written = read(dir, INDEX);
+      const block = read(dir, 'AGENTS.md');
+      expect(cli(dir, ['boot', '--check']).code).toBe(0); // the block is the one the state files give
       rmSync(join(dir, INDEX));
       expect(cli(dir, ['doctor', '--repair']).code).toBe(0); // regenerated from the whole chain
       expect(written).toBe(read(dir, INDEX));
+      expect(read(dir, 'AGENTS.md')).toBe(block);
       return result.stdout.trim();
     };
     const first = step(['decide', 'first', '--why', 'w', '-q']);
