@@ -7,8 +7,9 @@
 //   4. every write command at the small state vs the floor: start-up (target <= 1.3x)
 // Wall time and CPU time (user + sys of the command and its git children) are both shown: the
 // machine is shared, and the wall time follows the neighbours' load.
-// `node bench/scale.mjs [--quick] [--only backlog]` runs this section alone (`--only backlog`: part 2
-// only, with its two repositories); bench/run.mjs runs it too.
+// `node bench/scale.mjs [--quick] [--only backlog|large]` runs this section alone (`--only backlog`:
+// part 2 only, with its two repositories; `--only large`: parts 3 and 4, without the 50,000-file and
+// 5,000-task repositories); bench/run.mjs runs it too.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,10 +154,11 @@ export async function scaleBench({ quick = false, only } = {}) {
   // One set of repositories for both nodes (interleaved, both add records to each alike).
   process.stderr.write('scale: building the repositories\n');
   const backlogOnly = only === 'backlog';
+  const largeOnly = only === 'large'; // part 3 only: the floor, the small state (its column) and the large state
   const dirs = {
     small: state(temps, process.execPath),
-    ...(backlogOnly ? {} : { files: state(temps, process.execPath, { files: FILES }) }),
-    backlog: state(temps, process.execPath, { tasks: sizes.tasks }),
+    ...(backlogOnly || largeOnly ? {} : { files: state(temps, process.execPath, { files: FILES }) }),
+    ...(largeOnly ? {} : { backlog: state(temps, process.execPath, { tasks: sizes.tasks }) }),
     ...(backlogOnly ? {} : { large: state(temps, process.execPath, { files: FILES, ...sizes }) }),
   };
   for (const node of nodes) {
@@ -190,8 +192,8 @@ export async function scaleBench({ quick = false, only } = {}) {
       ratio: { wall: ratio(value.median, base.median), cpu: ratio(value.cpu.median, base.cpu.median) },
       target,
     });
-    if (!backlogOnly) for (const name of ['log', 'decide', 'backlog add', 'state set']) rows.push(line(`${FILES} files vs 10`, name, get('small', name), get('files', name), TARGETS.files));
-    for (const name of ['backlog add', 'backlog update', 'backlog next --claim']) rows.push(line(`${sizes.tasks} tasks vs 10`, name, get('small', name), get('backlog', name), TARGETS.backlog));
+    if (!backlogOnly && !largeOnly) for (const name of ['log', 'decide', 'backlog add', 'state set']) rows.push(line(`${FILES} files vs 10`, name, get('small', name), get('files', name), TARGETS.files));
+    if (!largeOnly) for (const name of ['backlog add', 'backlog update', 'backlog next --claim']) rows.push(line(`${sizes.tasks} tasks vs 10`, name, get('small', name), get('backlog', name), TARGETS.backlog));
     if (backlogOnly) continue;
     const floorNode = get('floor', 'node');
     const floorCommit = get('floor', 'git commit');
@@ -242,7 +244,7 @@ export function printScale(scale) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-  if (only !== undefined && only !== 'backlog') throw new Error(`--only ${only}: only \`--only backlog\` is known`);
+  if (only !== undefined && only !== 'backlog' && only !== 'large') throw new Error(`--only ${only}: \`--only backlog\` or \`--only large\``);
   const scale = await scaleBench({ quick: process.argv.includes('--quick'), only });
   console.log(printScale(scale));
 }
