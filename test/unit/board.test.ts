@@ -36,7 +36,7 @@ describe('the board\'s ready tasks', () => {
     const statuses: Task['status'][] = ['open', 'open', 'done', 'blocked', 'active', 'dropped', 'open'];
     const tasks: Task[] = Array.from({ length: 400 }, (_, i) => ({
       ...task(`t-${(i * 7919) % 400}`, statuses[i % statuses.length]!, i % 5 === 0 ? [`t-${(i * 31) % 400}`] : i % 11 === 0 ? ['t-missing'] : []),
-      priority: `P${i % 3}`,
+      priority: (['P0', 'P1', 'P2'] as const)[i % 3]!,
       created: `2026-01-0${1 + (i % 4)}T00:00:00.000Z`,
       title: `task ${i}`,
     }));

@@ -39,7 +39,7 @@ function snapshot(open: number, { standing = 0, tasks = 12, handoff = true, lear
     ...(handoff ? { handoff: { id: 'ev-h', at: at(5), agent: 'a', done: ['one', 'two'], remaining: ['three'], uncertain: [], note: 'n' } } : {}),
     openDecisions: Array.from({ length: open }, (_, i) => decision(i)),
     standing: Array.from({ length: standing }, (_, i) => decision(i, { standing: true })),
-    inProgress: [{ id: 't-p', title: 'claimed', priority: 'P1', owner: 'a', since: at(3) }],
+    inProgress: [{ id: 't-p', title: 'claimed', priority: 'P1', owner: 'a', since: at(3), stale: false }],
     blocked: [{ id: 't-b', title: 'blocked', priority: 'P2', marked: true, blockedBy: [], note: 'waits' }],
     nextTasks: Array.from({ length: tasks }, (_, i) => task(i)),
     recentDecisions: [decision(1)],
