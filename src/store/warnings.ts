@@ -7,7 +7,7 @@ import type { Task } from '../core/schemas.js';
 import { git } from '../git/run.js';
 import { BOOT_FILE } from './layout.js';
 import { LOCAL_FILES, localDir, localPath } from './local.js';
-import { findBlock } from './boot-file.js';
+import { findBlock } from '../core/boot-block.js';
 import { describeHolder, readHolder, staleReason } from './lock.js';
 import type { StateContext } from './context.js';
 
