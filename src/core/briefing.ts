@@ -409,17 +409,26 @@ function renderSections(head: string, sections: Section[], level: string, cut: R
   return parts.join('\n');
 }
 
+export interface RenderOptions {
+  mode: 'resume' | 'boot';
+  budgetTokens?: number;
+  now?: number;
+  checked?: CheckedLines;
+  /** Draw every open decision, even those the budget cuts anyway: the slow way `within` must agree with (its test). */
+  drawEvery?: boolean;
+}
+
 /**
  * Render within `budgetTokens` (bytes/4): cut the lowest-value items first; guarded sections (open
  * decisions, standing orders) only ever lose items with a visible line saying so. The result never
  * exceeds the budget. In the boot block, `checked` gives the check snapshot of an open decision
  * with expectations; the room for it is spent whether it is given or not (core/boot-checks.ts).
  */
-export function render(snapshot: Snapshot, options: { mode: 'resume' | 'boot'; budgetTokens?: number; now?: number; checked?: CheckedLines }): Rendered {
+export function render(snapshot: Snapshot, options: RenderOptions): Rendered {
   const now = options.now ?? Date.parse(snapshot.generatedAt);
   const slots: CheckSlot[] = [];
   const limit = options.budgetTokens === undefined ? Infinity : options.budgetTokens * 4;
-  const sections = sectionsOf(snapshot, options.mode, now, slots, limit);
+  const sections = sectionsOf(snapshot, options.mode, now, slots, options.drawEvery ? Infinity : limit);
   const head = header(snapshot, options.mode);
   const level = options.mode === 'boot' ? '###' : '##';
   const cut: Record<string, number> = {};

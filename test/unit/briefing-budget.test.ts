@@ -3,14 +3,15 @@ import type { CheckedLines } from '../../src/core/boot-checks.js';
 import { render, type Snapshot } from '../../src/core/briefing.js';
 import type { DecisionView } from '../../src/core/decisions.js';
 import type { Task } from '../../src/core/schemas.js';
-import { render as renderBefore } from './reference/briefing-before.js';
 
 /**
  * The renderer no longer renders the open decisions the budget cuts anyway (issue 20: the AGENTS.md
  * block of a state with 1,100 open decisions rendered all of them on every write). The text must
- * stay the same byte for byte: compared here with the renderer as it was, over states from empty to
- * large, every budget from "only the headings fit" to "everything fits", both modes.
+ * stay the same byte for byte: compared here with the render that draws every item (`drawEvery`,
+ * the renderer as it was), over states from empty to large, every budget from "only the headings
+ * fit" to "everything fits", both modes.
  */
+const renderBefore: typeof render = (state, options) => render(state, { ...options, drawEvery: true });
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
 
 function decision(i: number, { standing = false } = {}): DecisionView {
