@@ -21,7 +21,10 @@ async function expectRecovered(dir: string, acknowledgedEvents: string[], acknow
   expect(new Set(ids).size).toBe(ids.length);
   readYaml(join(dir, '.agentstate/decisions-index.yaml'));
   readYaml(join(dir, '.agentstate/backlog.yaml'));
-  expect(git(dir, 'status', '--porcelain', '--', '.agentstate', 'AGENTS.md')).toBe('');
+  const status = git(dir, 'status', '--porcelain', '--', '.agentstate', 'AGENTS.md');
+  // Seen once in CI and never reproduced: say what the commands said, and how the index differs.
+  const why = status ? [next.stderr, repair.stdout, git(dir, 'diff', '--stat'), git(dir, 'log', '--oneline', '-3'), cli(dir, ['doctor']).stdout].join('\n') : '';
+  expect(status, why).toBe('');
   return { events: ids, decisions };
 }
 
