@@ -72,22 +72,20 @@ export const backlogSegments = (context: StateContext) => archiveSegments(contex
 async function readSegments(context: StateContext): Promise<Task[][]> {
   const out: Task[][] = [];
   for (const path of backlogSegments(context)) {
-    const display = context.display(path);
     const text = readFileSync(path, 'utf8');
-    const file = await parseRecordText(text, 'items', display);
-    if (file.torn) throw unreadableError(display, file.torn.line, 'the last task is incomplete');
-    const lines = file.slow ? [] : text.split('\n');
-    out.push(
-      file.records.map(({ value, line }) => {
-        const task = value as Task;
-        const raw = lines[line - 1]?.replace(/\r$/, '');
-        if (raw !== undefined) rawLines.set(task, raw);
-        archivedTasks.add(task);
-        return task;
-      }),
-    );
+    const { tasks } = rememberLines(parseCanonical(text) ?? (await parseAnyForm(text, context.display(path))));
+    for (const task of tasks) archivedTasks.add(task);
+    out.push(tasks);
   }
   return out;
+}
+
+/** Keep each task's line as read, to write it back unchanged (`lineOf`). */
+function rememberLines(parsed: ParsedTasks): ParsedTasks {
+  parsed.tasks.forEach((task, i) => {
+    if (parsed.raws[i]) rawLines.set(task, parsed.raws[i]!);
+  });
+  return parsed;
 }
 
 async function readActive(context: StateContext, validate: boolean): Promise<Task[]> {
@@ -97,10 +95,7 @@ async function readActive(context: StateContext, validate: boolean): Promise<Tas
   const text = readFileSync(path, 'utf8');
   let read = lastRead?.path === path && lastRead.text === text ? lastRead : undefined;
   if (!read) {
-    const parsed = parseCanonical(text) ?? (await parseAnyForm(text, display));
-    parsed.tasks.forEach((task, i) => {
-      if (parsed.raws[i]) rawLines.set(task, parsed.raws[i]!);
-    });
+    const parsed = rememberLines(parseCanonical(text) ?? (await parseAnyForm(text, display)));
     read = lastRead = { path, text, tasks: parsed.tasks, lines: parsed.lines };
   }
   if (validate) {
