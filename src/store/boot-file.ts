@@ -116,20 +116,19 @@ export interface BootStatus {
  */
 export async function bootStatus(context: StateContext, snapshot?: Snapshot, { whole = false }: { whole?: boolean } = {}): Promise<BootStatus> {
   const budget = context.config.boot.budget;
-  const path = bootPath(context);
-  const found = existsSync(path) ? findBlock(readFileSync(path, 'utf8')) : undefined;
-  const held = found && !found.damaged ? heldChecks(found.block) : undefined;
+  const current = currentBlock(context);
+  const held = heldChecks(current.block);
   const expected =
     snapshot && !whole
       ? blockFor(render(snapshot, { mode: 'boot', budgetTokens: budget, ...(held ? { checked: held } : {}) }).text)
       : bootBlock(snapshot ?? (await buildSnapshot(context, { mode: 'boot', full: true })), budget, held);
-  if (!existsSync(path)) return { fresh: false, reason: `${BOOT_FILE} is missing`, expected };
-  if (!found) return { fresh: false, reason: `${BOOT_FILE} has no agentstate block`, expected };
-  if (found.damaged) return { fresh: false, reason: `the agentstate block is damaged (${found.damaged})`, expected };
-  const block = comparable(found.block);
+  if (current.text === undefined) return { fresh: false, reason: `${BOOT_FILE} is missing`, expected };
+  if (current.damaged) return { fresh: false, reason: `the agentstate block is damaged (${current.damaged})`, expected };
+  if (current.block === undefined) return { fresh: false, reason: `${BOOT_FILE} has no agentstate block`, expected };
+  const block = comparable(current.block);
   const loose = (snapshot !== undefined && !whole) || withoutState(block) === block;
   if (block === expected || (loose && withoutState(block) === withoutState(expected))) return { fresh: true, expected };
-  return { fresh: false, reason: blockDigestProblem(found.block) ?? 'the block is older than the state it summarizes', expected };
+  return { fresh: false, reason: blockDigestProblem(current.block) ?? 'the block is older than the state it summarizes', expected };
 }
 
 /**
