@@ -3,7 +3,7 @@ import type { CommandOutput, CommandRun, Loader } from './command.js';
 import { redactSecrets, secretsOf } from './core/guards.js';
 import { jsonText, visible } from './core/text.js';
 import { AgentstateError, errnoError, Exit } from './errors.js';
-import { outputMode, styleFor, writeErr, writeOut, type OutputMode } from './output.js';
+import { isTerminal, outputMode, styleFor, write, writeErr, writeOut, type OutputMode } from './output.js';
 import type { GlobalOptions } from './store/context.js';
 import { registerCommands } from './commands/registry.js';
 import { packageVersion } from './package-root.js';
@@ -48,8 +48,8 @@ let commanderMessage: string | undefined;
  * usage error: one `agentstate:` line, or one JSON document under --json.
  */
 export const commanderOutput = {
-  writeOut: (text: string) => process.stdout.write(text),
-  writeErr: (text: string) => process.stderr.write(text),
+  writeOut: (text: string) => write(1, text),
+  writeErr: (text: string) => write(2, text),
   outputError: (text: string) => {
     commanderMessage = text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   },
@@ -99,7 +99,7 @@ async function emit(mode: OutputMode, output: CommandOutput): Promise<void> {
   }
   if (mode.quiet) {
     // Exact when piped (scripts read it); on a terminal nothing in it may act on the screen, as `ls` does.
-    if (output.quiet) writeOut(process.stdout.isTTY ? visible(output.quiet) : output.quiet);
+    if (output.quiet) writeOut(isTerminal(1) ? visible(output.quiet) : output.quiet);
     return;
   }
   for (const note of output.notes ?? []) writeErr(`agentstate: ${note}`);
@@ -174,11 +174,6 @@ function commandPath(program: Command, args: string[]): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // `agentstate events | head`: the reader went away; that is not an error of ours.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? Exit.ok);
-    throw error;
-  });
   const args = helpArgs(argv);
   const globals = args.slice(2, commandWordAt(args));
   if (globals.includes('--json') && (globals.includes('--version') || globals.includes('-V'))) {

@@ -12,6 +12,7 @@ export type FaultPoint =
   | 'after-append'
   | 'before-commit'
   | 'before-update-ref'
+  | 'inside-ref-update'
   | 'after-commit';
 
 export function faultPoint(point: FaultPoint): void {

@@ -1,3 +1,6 @@
+import { fstatSync, writeSync } from 'node:fs';
+import { sleepSync } from './sleep.js';
+
 /**
  * Human vs --json output. stdout is for results only; warnings and errors go to stderr.
  * Colors only on a TTY, never with NO_COLOR (set and not empty, as no-color.org says); chalk is loaded only when colors are on.
@@ -22,9 +25,9 @@ function id(text: string): string {
   return text;
 }
 
-export function outputMode(options: { json?: boolean; quiet?: boolean }, stream: NodeJS.WriteStream = process.stdout): OutputMode {
+export function outputMode(options: { json?: boolean; quiet?: boolean }): OutputMode {
   const env = process.env;
-  const color = !options.json && stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+  const color = !options.json && isTerminal(1) && !env.NO_COLOR && env.TERM !== 'dumb';
   return { json: options.json === true, quiet: options.quiet === true, color };
 }
 
@@ -43,8 +46,8 @@ export async function styleFor(mode: { color: boolean }): Promise<Style> {
 }
 
 /** The terminal's width when stdout is one (to fit a line to it), else undefined: piped output is never cut. */
-export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number | undefined {
-  return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
+export function terminalWidth(): number | undefined {
+  return isTerminal(1) && process.stdout.columns > 0 ? process.stdout.columns : undefined;
 }
 
 /** The width to lay a board out in: the terminal's, else $COLUMNS, else 100. */
@@ -53,11 +56,59 @@ export function layoutWidth(): number {
 }
 
 export function writeOut(text: string): void {
-  if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  if (text) write(1, text.endsWith('\n') ? text : `${text}\n`);
 }
 
 export function writeErr(text: string): void {
-  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  write(2, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+const terminal: Array<boolean | undefined> = [];
+
+/**
+ * Whether stdout (1) or stderr (2) is a terminal. A pipe or a file is told by fstat alone: only a
+ * character device loads node:tty, whose streams (node:net, node:stream) cost a command ~3 ms of
+ * CPU on Node 22 that output to a pipe or a file does not need.
+ */
+export function isTerminal(fd: 1 | 2): boolean {
+  terminal[fd] ??= characterDevice(fd) && (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+  return terminal[fd]!;
+}
+
+function characterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write text to stdout or stderr, synchronously (as Node writes to pipes and files on Linux):
+ * through process.stdout on a terminal, else straight to the descriptor. A reader that went away
+ * (`agentstate events | head`) ends the command quietly with its exit code, as it is no error of
+ * ours; a descriptor another process made non-blocking is waited on.
+ */
+export function write(fd: 1 | 2, text: string): void {
+  if (isTerminal(fd)) {
+    (fd === 1 ? process.stdout : process.stderr).write(text);
+    return;
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(fd, bytes, at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        sleepSync(1);
+        continue;
+      }
+      if (code === 'EPIPE' && fd === 1) process.exit(process.exitCode ?? 0);
+      if (code === 'EPIPE' || code === 'EBADF') return;
+      throw error;
+    }
+  }
 }
 
 /** A simple aligned table (no box drawing: it stays readable in logs and diffs). */

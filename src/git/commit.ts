@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { faultPoint } from '../fault.js';
+import { sleepSync } from '../sleep.js';
 import { gitBoolean, readGitSettings, type GitSettings } from './config-file.js';
 import { commitIdentity } from './identity.js';
 import { IndexLock, type IndexUpdate, type PatchedIndex } from './index-file.js';
 import { ObjectStore, parseCommit } from './objects.js';
 import { operationInProgress, readHead, type Repo } from './repo.js';
 import { git, insideGitHook } from './run.js';
+import { moveHead, type HeadMove } from './ref-update.js';
 import { squashTarget, type SquashPolicy } from './squash.js';
 import { blobAt, editTree } from './tree-edit.js';
 
@@ -52,13 +54,12 @@ export function deferReason(repo: Repo | undefined): string | undefined {
   return undefined;
 }
 
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const INDEX_WAIT_MS = 1_000;
 
 /**
  * Commit exactly `files`, with plumbing: blobs, the trees on the way to them and the commit are
- * written in-process (objects.ts), HEAD moves with `git update-ref NEW OLD` (a compare-and-swap:
- * a HEAD that moved meanwhile is re-read, never overwritten), and the user's index entries for
+ * written in-process (objects.ts), HEAD moves as `git update-ref NEW OLD` moves it (ref-update.ts;
+ * a compare-and-swap: a HEAD that moved meanwhile is re-read, never overwritten), and the user's index entries for
  * exactly these paths are pointed at the new blobs while we hold index.lock. The user's other
  * staged and unstaged work is not touched, no hook runs, and the cost does not grow with the
  * number of files in the repository. The caller holds the state lock.
@@ -93,6 +94,7 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
   const settings = readGitSettings(repo);
   const store = new ObjectStore(repo, fsyncs(settings, 'loose-object'));
   const fixed = new Map<string, string>();
+  let lastHeld: string | undefined;
   for (let attempt = 0; attempt < 20; attempt++) {
     const head = readHead(repo);
     const headCommit = head.sha ? store.readOne(head.sha) : undefined;
@@ -130,14 +132,16 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
     }
     faultPoint('before-update-ref');
     const subject = message.split('\n')[0] ?? '';
-    const moved = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-ref', '-m', `${target ? 'commit (amend)' : 'commit'}: ${subject}`, 'HEAD', made.sha, head.sha ?? store.zero]);
-    if (moved.status !== 0) {
-      if (/cannot lock ref|but expected|is at .* but expected|reference already exists/i.test(moved.stderr)) {
-        sleepSync(5 + attempt * 5);
-        continue; // HEAD moved under us: build on the new HEAD
-      }
-      return { status: 'deferred', reason: `git update-ref failed: ${firstLine(moved.stderr)}` };
+    const reflogMessage = `${target ? 'commit (amend)' : 'commit'}: ${subject}`;
+    const move = { from: head.sha, to: made.sha, message: reflogMessage, committer: identity.committer, zero: store.zero, durable: fsyncs(settings, 'reference') };
+    const moved = moveHead(repo, settings, move);
+    const outcome = typeof moved === 'object' && 'unsupported' in moved ? updateRefWithGit(repo, move) : moved;
+    if (outcome === 'moved' || (typeof outcome === 'object' && 'locked' in outcome)) {
+      lastHeld = typeof outcome === 'object' ? outcome.locked : undefined;
+      sleepSync(5 + attempt * 5);
+      continue; // HEAD moved under us (build on the new HEAD), or a git command holds its lock
     }
+    if (outcome !== 'updated') return { status: 'deferred', reason: `git update-ref failed: ${outcome.failed}` };
     syncIndex(repo, index, patched, updates, store.hexLength, removed, fsyncs(settings, 'index'));
     if (request.maintenance) git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'maintenance', 'run', '--auto', '--quiet']);
     return {
@@ -147,7 +151,18 @@ function commitHolding(repo: Repo, request: CommitRequest, index: IndexLock): Co
       ...(identity.fallback ? { identity: identity.committer.replace(/ \d+ [+-]\d{4}$/, '') } : {}),
     };
   }
+  if (lastHeld) return { status: 'deferred', reason: `${lastHeld} is held (a git command is running, or one crashed and left it); the next command records the change` };
   return { status: 'deferred', reason: 'HEAD kept moving while committing; the next command records the change' };
+}
+
+/** `git update-ref`, for the repositories moveHead leaves to git (ref-update.ts). */
+function updateRefWithGit(repo: Repo, move: HeadMove): 'updated' | 'moved' | { locked: string } | { failed: string } {
+  const result = git(repo.root, ['-c', 'core.hooksPath=/dev/null', 'update-ref', '-m', move.message, 'HEAD', move.to, move.from ?? move.zero]);
+  if (result.status === 0) return 'updated';
+  const held = /Unable to create '([^']+\.lock)'/.exec(result.stderr)?.[1];
+  if (held) return { locked: held };
+  if (/cannot lock ref|but expected|is at .* but expected|reference already exists/i.test(result.stderr)) return 'moved';
+  return { failed: firstLine(result.stderr) };
 }
 
 function commitBody(tree: string, parents: string[], identity: { author: string; committer: string }, message: string): Buffer {
@@ -183,14 +198,14 @@ function syncIndex(repo: Repo, index: IndexLock, patched: PatchedIndex | 'unsupp
 }
 
 /**
- * Whether git is set to fsync loose objects or the index (core.fsyncObjectFiles, or core.fsync
- * naming them). By default it fsyncs neither, and neither do we: the state file itself is
+ * Whether git is set to fsync loose objects, the index or refs (core.fsyncObjectFiles, or
+ * core.fsync naming them). By default it fsyncs none of them, and neither do we: the state file itself is
  * fsynced and journaled before a command is acknowledged.
  */
-function fsyncs(settings: GitSettings | null, what: 'loose-object' | 'index'): boolean {
+function fsyncs(settings: GitSettings | null, what: 'loose-object' | 'index' | 'reference'): boolean {
   if (what === 'loose-object' && gitBoolean(settings?.get('core.fsyncobjectfiles'))) return true;
   const parts = (settings?.get('core.fsync') ?? '').split(',').map((part) => part.trim());
-  const groups = what === 'index' ? ['all', 'index', 'derived-metadata'] : ['all', 'objects', 'loose-object', 'committed', 'added'];
+  const groups = { index: ['all', 'index', 'derived-metadata'], reference: ['all', 'reference', 'committed'], 'loose-object': ['all', 'objects', 'loose-object', 'committed', 'added'] }[what];
   return !parts.includes(`-${what}`) && parts.some((part) => groups.includes(part));
 }
 

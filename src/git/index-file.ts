@@ -4,6 +4,7 @@ import type { Repo } from './repo.js';
 import { gitProcessesIn } from './index-lock.js';
 import { patch, type IndexUpdate, type PatchedIndex, type PatchProblem } from './index-patch.js';
 import { readShape, writeShape } from './index-shape.js';
+import { removeOrphanedRefLocks } from './ref-update.js';
 import { ownMark, processGone, type ProcessMark } from '../process-identity.js';
 
 export type { IndexUpdate, PatchedIndex, PatchProblem } from './index-patch.js';
@@ -34,6 +35,7 @@ function removeOurOrphan(repo: Repo, lockPath: string, markPath: string): boolea
   if (!existsSync('/proc/self/stat')) return false; // no way to see the git processes here
   if (!processGone(mark) || gitProcessesIn(repo).length > 0) return false;
   rmSync(lockPath, { force: true });
+  removeOrphanedRefLocks(repo, mark.birth); // it was killed moving HEAD, under this index.lock
   return true;
 }
 

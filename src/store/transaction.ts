@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { AgentstateError, failure } from '../errors.js';
 import { appendDurably, refuseSymlinkedDirs, writeFileAtomic } from './durable.js';
 import { faultPoint } from '../fault.js';
+import { sleepSync } from '../sleep.js';
 import type { StateContext } from './context.js';
 import type { JournalRecord } from './journal.js';
 
@@ -67,7 +68,7 @@ export class Transaction {
   private reread(path: string): Buffer | undefined {
     for (let wait = 0; wait < 10; wait++) {
       if (existsSync(path)) break;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      sleepSync(20);
     }
     if (this.contents.has(path)) return this.contents.get(path);
     this.reads.delete(path);
