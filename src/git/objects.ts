@@ -26,6 +26,19 @@ export interface TreeEntry {
   sha: string;
 }
 
+/**
+ * Trees and commits this process read or wrote, by object directory and name. An object never
+ * changes, and one write reads HEAD's commit and trees several times: the heal before each log's
+ * first append, the commit's own look at HEAD, the trees it rebuilds.
+ */
+const known = new Map<string, GitObject>();
+const KNOWN_MAX = 4_096; // a long-lived process (mcp, serve) starts over past this
+
+function remember(path: string, object: GitObject): void {
+  if (known.size >= KNOWN_MAX) known.clear();
+  known.set(path, object);
+}
+
 export class ObjectStore {
   readonly algorithm: 'sha1' | 'sha256';
   readonly hexLength: number;
@@ -53,6 +66,7 @@ export class ObjectStore {
   write(type: ObjectType, body: Buffer): string {
     const sha = this.hash(type, body);
     const path = this.pathOf(sha);
+    if (type !== 'blob') remember(path, { type, body });
     if (existsSync(path)) return sha;
     mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
     const temp = join(this.dir, sha.slice(0, 2), `tmp_obj_${randomBytes(6).toString('hex')}`);
@@ -81,11 +95,12 @@ export class ObjectStore {
     const found = new Map<string, GitObject>();
     const packed: string[] = [];
     for (const sha of new Set(shas)) {
-      const loose = this.readLoose(sha);
-      if (loose) found.set(sha, loose);
+      const object = known.get(this.pathOf(sha)) ?? this.readLoose(sha);
+      if (object) found.set(sha, object);
       else packed.push(sha);
     }
     if (packed.length) for (const [sha, object] of catFile(this.repo, packed)) found.set(sha, object);
+    for (const [sha, object] of found) if (object.type !== 'blob') remember(this.pathOf(sha), object);
     return found;
   }
 
@@ -158,10 +173,10 @@ export function parseTree(body: Buffer, hexLength: number): TreeEntry[] {
 }
 
 /** Git's tree order: by name, a directory compared as if its name ended with '/'. */
-export function formatTree(entries: TreeEntry[]): Buffer {
-  const key = (entry: TreeEntry) => Buffer.from(entry.mode === '40000' ? `${entry.name}/` : entry.name);
-  const sorted = [...entries].sort((a, b) => Buffer.compare(key(a), key(b)));
-  return Buffer.concat(sorted.flatMap((entry) => [Buffer.from(`${entry.mode} ${entry.name}\0`), Buffer.from(entry.sha, 'hex')]));
+export function formatTree(entries: readonly TreeEntry[]): Buffer {
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.mode === '40000' ? `${entry.name}/` : entry.name) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return Buffer.concat(keyed.flatMap(({ entry }) => [Buffer.from(`${entry.mode} ${entry.name}\0`), Buffer.from(entry.sha, 'hex')]));
 }
 
 /** The tree and parents of a commit object. */

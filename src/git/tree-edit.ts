@@ -1,4 +1,4 @@
-import { formatTree, parseTree, type ObjectStore, type TreeEntry } from './objects.js';
+import { formatTree, parseTree, type GitObject, type ObjectStore, type TreeEntry } from './objects.js';
 
 /**
  * A new root tree: the old one with some paths set to new blobs (or removed), rebuilding only the
@@ -30,11 +30,16 @@ export function editTree(store: ObjectStore, root: string | undefined, changes: 
   return build(store, root, top) ?? store.write('tree', Buffer.alloc(0));
 }
 
-function readTree(store: ObjectStore, sha: string | undefined): TreeEntry[] {
+/** Each tree parsed once per process (its object is kept by the store, objects.ts). */
+const parsed = new WeakMap<GitObject, readonly TreeEntry[]>();
+
+function readTree(store: ObjectStore, sha: string | undefined): readonly TreeEntry[] {
   if (!sha) return [];
   const object = store.readOne(sha);
   if (!object || object.type !== 'tree') throw new Error(`tree ${sha} is missing from the object store`);
-  return parseTree(object.body, store.hexLength);
+  let entries = parsed.get(object);
+  if (!entries) parsed.set(object, (entries = parseTree(object.body, store.hexLength)));
+  return entries;
 }
 
 /** The rebuilt tree's name, or undefined when it ends up empty (git keeps no empty trees). */
