@@ -18,7 +18,7 @@ export function seedEvents(dir, count) {
     const at = new Date(start + i * 1000).toISOString();
     lines.push(`- {"id":"${id}","at":"${at}","type":"note","agent":"seed","commit":"0123456789ab","summary":"seeded event number ${i} for the benchmark"}\n`);
   }
-  // Lay the records out as agentstate would have: sealed 1 MiB segments, then the active file.
+  // Lay the records out as agentstate would have: sealed 256 KiB segments (archive.seal_bytes), then the active file.
   const header = '# agentstate event log: append-only, one event per line. Add with `agentstate log`.\nschema: 1\nevents:\n';
   const archive = join(dir, '.agentstate', 'archive');
   let chunk = [];
@@ -27,7 +27,7 @@ export function seedEvents(dir, count) {
   for (const line of lines) {
     chunk.push(line);
     bytes += line.length;
-    if (bytes > 1_048_576) {
+    if (bytes > 262_144) {
       mkdirSync(archive, { recursive: true });
       writeFileSync(join(archive, `events.20250101T${String(segment++).padStart(6, '0')}Z.bench0.yaml`), header + chunk.join(''));
       chunk = [];
@@ -107,7 +107,7 @@ export function seedStateCommits(dir, count) {
 
 /**
  * A history of `commits` commits on top of HEAD, each appending `perCommit` events to the active
- * log and sealing it into a segment past 1 MiB, as agentstate would have; written with one
+ * log and sealing it into a segment past 256 KiB, as agentstate would have; written with one
  * `git fast-import` (the benchmark measures checking the history, not making it).
  */
 export function seedHistory(dir, commits, perCommit) {
@@ -124,7 +124,7 @@ export function seedHistory(dir, commits, perCommit) {
       active += `- {"id":"ev-h${n.toString(32).padStart(9, '0')}","at":"${at}","type":"note","agent":"seed","commit":"0123456789ab","summary":"history event number ${n} for the benchmark"}\n`;
     }
     const files = [];
-    if (Buffer.byteLength(active) > 1_048_576) {
+    if (Buffer.byteLength(active) > 262_144) {
       const stamp = new Date(start + n * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
       files.push([`.agentstate/archive/events.${stamp}.${c.toString(16).padStart(6, '0')}.yaml`, active]);
       active = header;

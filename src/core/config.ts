@@ -22,7 +22,7 @@ export const DEFAULT_CONFIG: Config = {
   git: { commit: 'each', squash_window: '10m', sign: 'auto' },
   lock: { timeout_ms: 10_000, stale_ms: 30_000 },
   limits: { field_bytes: 4096, attach_bytes: 5_242_880 },
-  archive: { seal_bytes: 1_048_576 },
+  archive: { seal_bytes: 262_144 },
   boot: { budget: 1500 },
   decisions: { recent: 10 },
   runtime: { heartbeat_stale_minutes: 60, types: {} },
@@ -50,7 +50,7 @@ limits:
   field_bytes: 4096     # a larger field is refused; use --attach FILE
   attach_bytes: 5242880 # a larger --attach FILE is refused (5 MiB); use git LFS or a link
 archive:
-  seal_bytes: 1048576   # an append-only log larger than this is sealed into archive/
+  seal_bytes: 262144    # an append-only log larger than this is sealed into archive/ (256 KiB)
 boot:
   budget: 1500          # tokens for the AGENTS.md block
 decisions:
@@ -88,16 +88,14 @@ runtime:
   types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
 `;
 
-/** Texts `init` wrote before: version 0.1's, and this one before `limits.attach_bytes`. All mean the defaults. */
-const EARLIER_DEFAULT_TEXTS = [DEFAULT_CONFIG_TEXT_0_1, DEFAULT_CONFIG_TEXT.replace(/\n {2}attach_bytes: .*\n/, '\n')];
-
 /**
- * True when config.yaml holds a default text `init` wrote (line ends and a byte-order mark as a
- * Windows checkout may leave them): it is read without loading a YAML parser.
+ * True when config.yaml holds the default text `init` writes (line ends and a byte-order mark as a
+ * Windows checkout may leave them): it means the defaults, with nothing to parse. The texts earlier
+ * versions wrote (with `seal_bytes: 1048576`, the default before 256 KiB) are parsed as any other,
+ * so that they keep meaning what they say.
  */
 export function isDefaultConfigText(text: string): boolean {
-  const plain = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
-  return plain === DEFAULT_CONFIG_TEXT || EARLIER_DEFAULT_TEXTS.includes(plain);
+  return text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n') === DEFAULT_CONFIG_TEXT;
 }
 
 type Plain = Record<string, unknown>;

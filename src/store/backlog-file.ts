@@ -20,7 +20,7 @@ export const SEGMENT_COMMENT = 'agentstate backlog archive: done and dropped tas
  * Done and dropped tasks are sealed into archive/backlog.<stamp>.<random>.yaml once they add up
  * to this many bytes of the active file: each write parses, rewrites, fsyncs and hashes the
  * active file only, so 5,000 tasks cost a write about what their open ones alone would
- * (bench/scale.mjs). Small, unlike a log's 1 MiB: the active backlog is rewritten on every
+ * (bench/scale.mjs). Small, unlike a log's 256 KiB: the active backlog is rewritten on every
  * change, a log only appended to; at 64 KiB the settled tasks waiting for their seal were a
  * third of the bench's active file.
  */

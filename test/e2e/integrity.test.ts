@@ -255,9 +255,26 @@ describe('append-only through history', () => {
     expect(run.stdout).toMatch(/events\.yaml: commit [0-9a-f]{7} changed record ev-\w+ \(append-only\)/);
   });
 
+  it('a new project seals its logs at 256 KiB; one whose config.yaml an earlier version wrote keeps its 1 MiB', () => {
+    const filler = (n: number) => `- {"id":"ev-f${n.toString(32).padStart(9, '0')}","at":"2025-06-01T00:00:00.000Z","type":"note","agent":"seed","summary":"filler event ${n} to grow the log"}\n`;
+    const grown = (dir: string) => {
+      appendFileSync(join(dir, EVENTS), Array.from({ length: 2_600 }, (_, n) => filler(n)).join('')); // ~300 KB
+      git(dir, 'commit', '-qam', 'a grown log');
+      expect(cli(dir, ['log', 'past 256 KiB']).code).toBe(0);
+      return existsSync(join(dir, '.agentstate/archive')) ? readdirSync(join(dir, '.agentstate/archive')).filter((name) => name.startsWith('events.')) : [];
+    };
+    expect(read(stateRepo(), '.agentstate/config.yaml')).toMatch(/seal_bytes: 262144 /);
+    expect(grown(stateRepo())).toHaveLength(1);
+    const older = stateRepo();
+    writeFileSync(join(older, '.agentstate/config.yaml'), read(older, '.agentstate/config.yaml').replace(/seal_bytes: 262144 .*/, 'seal_bytes: 1048576   # an append-only log larger than this is sealed into archive/'));
+    git(older, 'commit', '-qam', 'config as 0.1 wrote it');
+    expect(grown(older)).toHaveLength(0);
+    expect(check(older).code).toBe(0);
+  });
+
   it('a seal moves records into archive/ without a finding', () => {
     const dir = seeded();
-    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 1048576', 'seal_bytes: 700'));
+    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 262144', 'seal_bytes: 700'));
     git(dir, 'commit', '-qam', 'small seals');
     expect(check(dir).code).toBe(0);
     for (let i = 0; i < 6; i++) cli(dir, ['log', `filler ${i} ${'x'.repeat(40)}`]);

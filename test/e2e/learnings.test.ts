@@ -107,7 +107,7 @@ describe('learn and learnings', () => {
 
   it('learnings.yaml is sealed like the other logs and a torn tail is repaired; no lesson is lost', () => {
     const dir = stateRepo();
-    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 1048576', 'seal_bytes: 600'));
+    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 262144', 'seal_bytes: 600'));
     git(dir, 'commit', '-qam', 'small seals');
     const ids = [1, 2, 3, 4, 5, 6].map((n) => ok(dir, 'learn', `Lesson ${n}: ${'words '.repeat(12)}`));
     ok(dir, 'learn', '--confirm', ids[0]!);

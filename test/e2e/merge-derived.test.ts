@@ -10,7 +10,7 @@ const blockHandoff = (dir: string) => /### Latest handoff \([^,]*, [^,]*, (ev-[0
 
 describe('derived state after a merge', () => {
   it('the latest handoff is the latest by time, in resume and in the AGENTS.md block, across a sealed segment', () => {
-    const { alice, bob } = cluster(['alice', 'bob'], { config: (text) => text.replace('seal_bytes: 1048576', 'seal_bytes: 900') });
+    const { alice, bob } = cluster(['alice', 'bob'], { config: (text) => text.replace('seal_bytes: 262144', 'seal_bytes: 900') });
     ok(bob, 'handoff', '--note', 'bob, earlier');
     const later = ok(alice, 'handoff', '--note', 'alice, later');
     for (let i = 0; i < 6; i++) ok(alice, 'log', `alice ${i} ${'x'.repeat(80)}`);
@@ -68,7 +68,7 @@ describe('derived state after a merge', () => {
   });
 
   it('a criss-cross merge across a seal: the derived files are made from the base git merges with, not a recomputed merge-base', () => {
-    const { a, b } = cluster(['a', 'b'], { config: (text) => text.replace('seal_bytes: 1048576', 'seal_bytes: 1000') });
+    const { a, b } = cluster(['a', 'b'], { config: (text) => text.replace('seal_bytes: 262144', 'seal_bytes: 1000') });
     ok(a, 'decide', 'from a', '--why', 'x');
     ok(b, 'decide', 'from b', '--why', 'y');
     // Each merges the other's tip: two merge bases from now on.

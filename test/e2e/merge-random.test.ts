@@ -65,7 +65,7 @@ describe('randomized merges across four clones', () => {
   it(`every acknowledged record once, check green on every merge commit, derived files fresh (seed ${SEED}, ${ROUNDS} rounds)`, () => {
     console.log(`merge-random: seed ${SEED}, ${ROUNDS} rounds (replay with AGENTSTATE_RANDOM_SEED=${SEED} AGENTSTATE_RANDOM_ROUNDS=${ROUNDS})`);
     const random = generator(SEED);
-    const dirs = cluster([...CLONES], { config: (text) => text.replace('seal_bytes: 1048576', 'seal_bytes: 2500') });
+    const dirs = cluster([...CLONES], { config: (text) => text.replace('seal_bytes: 262144', 'seal_bytes: 2500') });
     for (const name of CLONES) expect(cli(dirs[name], ['hooks', 'install']).code).toBe(0);
 
     const acked: Acked[] = [];

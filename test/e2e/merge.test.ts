@@ -131,7 +131,7 @@ describe('merging state across clones', () => {
   });
 
   it('a merge across a sealed segment stays clean', () => {
-    const { alice, bob } = cluster(['alice', 'bob'], { config: (text) => text.replace('seal_bytes: 1048576', 'seal_bytes: 600') });
+    const { alice, bob } = cluster(['alice', 'bob'], { config: (text) => text.replace('seal_bytes: 262144', 'seal_bytes: 600') });
     const ids = [ok(alice, 'log', 'before the seal')];
     push(alice);
     expect(pull(bob).status).toBe(0);

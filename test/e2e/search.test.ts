@@ -37,7 +37,7 @@ describe('search', () => {
   beforeAll(() => {
     dir = stateRepo();
     // Small segments, so that the oldest events end up sealed under archive/.
-    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 1048576', 'seal_bytes: 600'));
+    writeFileSync(join(dir, '.agentstate/config.yaml'), read(dir, '.agentstate/config.yaml').replace('seal_bytes: 262144', 'seal_bytes: 600'));
     ok(dir, ['log', 'Postgres vacuum tuned on staging', '--type', 'ops']);
     for (let i = 0; i < 4; i++) ok(dir, ['log', `filler event ${i} about nothing in particular`]);
     decision = ok(dir, ['decide', 'Switch the cache to Redis', '--why', 'p99 is 800 ms on cold starts', '--agent', 'architect']);

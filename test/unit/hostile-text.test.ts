@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BEGIN, END, blockFor, findBlock, spliceBlock } from '../../src/core/boot-block.js';
 import { DEFAULT_CONFIG_TEXT, isDefaultConfigText } from '../../src/core/config.js';
+import { parseSimpleYaml } from '../../src/core/simple-yaml.js';
 import { duplicateKey, repeatedKeyIn } from '../../src/core/line-format.js';
 import { parseRow } from '../../src/core/tsv.js';
 import { jsonText } from '../../src/core/text.js';
@@ -71,7 +72,7 @@ describe('Windows line ends and byte-order marks', () => {
     expect(parseRow('id\tat\tc\tx\ta\to\tnotes\r')?.notes).toBe('notes');
   });
 
-  it('takes the config text init wrote, before and after limits.attach_bytes, with CRLF and a BOM', () => {
+  it('takes the config text init writes, with CRLF and a BOM; the texts earlier versions wrote are read as written', () => {
     // The text init wrote up to version 0.1, verbatim.
     const earlier = `# agentstate settings. Edit by hand; unknown keys are kept.
 schema: 1
@@ -92,8 +93,11 @@ runtime:
   heartbeat_stale_minutes: 60   # resume warns when the heartbeat is older
   types: {}             # optional field types for \`state set\`, e.g. {phase: string, attempts: number}
 `;
-    for (const text of [DEFAULT_CONFIG_TEXT, earlier, `\uFEFF${DEFAULT_CONFIG_TEXT.replace(/\n/g, '\r\n')}`]) expect(isDefaultConfigText(text)).toBe(true);
+    for (const text of [DEFAULT_CONFIG_TEXT, `\uFEFF${DEFAULT_CONFIG_TEXT.replace(/\n/g, '\r\n')}`]) expect(isDefaultConfigText(text)).toBe(true);
     expect(isDefaultConfigText(DEFAULT_CONFIG_TEXT.replace('4096', '8192'))).toBe(false);
+    // Its seal size was the default then (1 MiB), not now (256 KiB): it is read, without the YAML library.
+    expect(isDefaultConfigText(earlier)).toBe(false);
+    expect(parseSimpleYaml(earlier)).toMatchObject({ archive: { seal_bytes: 1048576 }, limits: { field_bytes: 4096 } });
   });
 
   it('upgrades the attribute lines an older version wrote, in place', () => {
