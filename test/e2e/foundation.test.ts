@@ -383,6 +383,34 @@ describe('output', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('output to a pipe its reader made non-blocking, or to /dev/null, arrives whole', () => {
+    const dir = stateRepo();
+    const lines = Array.from({ length: 3000 }, (_, i) => `- {"id":"ev-${String(i).padStart(10, '0')}","at":"2026-01-01T00:00:00.000Z","type":"note","agent":"a","summary":"${'x'.repeat(60)}"}\n`);
+    appendFileSync(join(dir, EVENTS), lines.join(''));
+    const whole = cli(dir, ['events']);
+    expect(whole.stdout.length).toBeGreaterThan(200_000); // far more than a pipe holds
+    // The reader sets the pipe non-blocking (as an event loop does) and starts reading late: writes meet EAGAIN.
+    const reader = `import os, subprocess, sys, time
+r, w = os.pipe()
+os.set_blocking(w, False)
+child = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+time.sleep(0.5)
+chunks = []
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk: break
+    chunks.append(chunk)
+sys.stdout.buffer.write(b''.join(chunks))
+sys.exit(child.wait())`;
+    const run = spawnSync('python3', ['-c', reader, process.execPath, BIN, 'events'], { cwd: dir, env: baseEnv(), encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe(whole.stdout);
+    const toNull = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" log "to /dev/null" > /dev/null`], { cwd: dir, env: baseEnv(), encoding: 'utf8' });
+    expect(toNull.status, toNull.stderr).toBe(0);
+    expect(cli(dir, ['events', '--limit', '1']).stdout).toContain('to /dev/null');
+  });
+
   it('--quiet prints only the id', () => {
     const dir = stateRepo();
     const run = cli(dir, ['--quiet', 'log', 'shh']);
