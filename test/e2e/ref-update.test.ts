@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, gitRepo, read, spawnCli, stateRepo } from '../helpers/cli.js';
+import { cli, git, gitRepo, read, spawnCli, stateRepo, tempDir } from '../helpers/cli.js';
 
 /**
  * HEAD moves in-process (src/git/ref-update.ts) as `git update-ref` moves it: these read the
@@ -55,6 +55,34 @@ describe('HEAD moved in-process, as git update-ref moves it', () => {
     expect(init.code, init.stderr).toBe(0);
     expect(git(unborn, 'rev-list', '--count', 'feature/first').trim()).toBe('1');
     expect(read(unborn, '.git/logs/refs/heads/feature/first')).toMatch(/^0{40} [0-9a-f]{40} /);
+  });
+
+  it('in a linked worktree: its own HEAD and reflog, the branch and its reflog in the common git dir', () => {
+    const main = stateRepo();
+    const linked = join(tempDir(), 'linked');
+    git(main, 'worktree', 'add', '-q', '-b', 'side', linked);
+    const before = git(linked, 'rev-parse', 'HEAD').trim();
+    const run = cli(linked, ['log', 'from the linked worktree']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(git(main, 'rev-parse', 'side^').trim()).toBe(before);
+    expect(git(main, 'rev-parse', 'main').trim()).toBe(before);
+    expect(git(main, 'show', 'side:.agentstate/events.yaml')).toContain('from the linked worktree');
+    expect(git(linked, 'reflog', '-1', '--format=%gs', 'HEAD').trim()).toBe('commit: agentstate: log from the linked worktree');
+    expect(git(main, 'reflog', '-1', '--format=%gs', 'side').trim()).toBe('commit: agentstate: log from the linked worktree');
+    expect(git(main, 'reflog', '-1', '--format=%gs', 'HEAD').trim()).not.toMatch(/linked worktree/);
+    expect(git(linked, 'status', '--porcelain')).toBe('');
+  });
+
+  it('core.logAllRefUpdates=false: no reflog is started, one that exists is appended to (as git does)', () => {
+    const dir = stateRepo();
+    git(dir, 'config', 'core.logAllRefUpdates', 'false');
+    spawnSync('rm', ['-f', join(dir, '.git/logs/HEAD')]);
+    const kept = read(dir, '.git/logs/refs/heads/main');
+    expect(cli(dir, ['log', 'without a HEAD reflog']).code).toBe(0);
+    expect(existsSync(join(dir, '.git/logs/HEAD'))).toBe(false);
+    const after = read(dir, '.git/logs/refs/heads/main');
+    expect(after.startsWith(kept)).toBe(true);
+    expect(after.slice(kept.length)).toMatch(/^[0-9a-f]{40} [0-9a-f]{40} [^\n]*\tcommit: agentstate: log without a HEAD reflog\n$/);
   });
 
   it('a ref lock a git command holds is never taken: the write waits, then defers naming it, and the next command commits', () => {
