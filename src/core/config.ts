@@ -67,7 +67,7 @@ resume:
   timeout_ms: 2000      # resume and boot stop reading here and print what they have
 `;
 
-/** The text version 0.1 wrote: still read without a parser (it means the same as the defaults). */
+/** The text version 0.1 wrote (1 MiB seals, the default then): read by the simple reader, without the YAML library. */
 export const DEFAULT_CONFIG_TEXT_0_1 = `# agentstate settings. Edit by hand; unknown keys are kept.
 schema: 1
 git:

@@ -59,10 +59,10 @@ const INDEX_WAIT_MS = 1_000;
 /**
  * Commit exactly `files`, with plumbing: blobs, the trees on the way to them and the commit are
  * written in-process (objects.ts), HEAD moves as `git update-ref NEW OLD` moves it (ref-update.ts;
- * a compare-and-swap: a HEAD that moved meanwhile is re-read, never overwritten), and the user's index entries for
- * exactly these paths are pointed at the new blobs while we hold index.lock. The user's other
- * staged and unstaged work is not touched, no hook runs, and the cost does not grow with the
- * number of files in the repository. The caller holds the state lock.
+ * a compare-and-swap: a HEAD that moved meanwhile is re-read, never overwritten), and the user's
+ * index entries for exactly these paths are pointed at the new blobs while we hold index.lock.
+ * The user's other staged and unstaged work is not touched, no hook runs, and the cost does not
+ * grow with the number of files in the repository. The caller holds the state lock.
  */
 export function commitFiles(repo: Repo, request: CommitRequest): CommitOutcome {
   const reason = deferReason(repo);
@@ -199,8 +199,8 @@ function syncIndex(repo: Repo, index: IndexLock, patched: PatchedIndex | 'unsupp
 
 /**
  * Whether git is set to fsync loose objects, the index or refs (core.fsyncObjectFiles, or
- * core.fsync naming them). By default it fsyncs none of them, and neither do we: the state file itself is
- * fsynced and journaled before a command is acknowledged.
+ * core.fsync naming them). By default it fsyncs none of them, and neither do we: the state file
+ * itself is fsynced and journaled before a command is acknowledged.
  */
 function fsyncs(settings: GitSettings | null, what: 'loose-object' | 'index' | 'reference'): boolean {
   if (what === 'loose-object' && gitBoolean(settings?.get('core.fsyncobjectfiles'))) return true;

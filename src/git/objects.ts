@@ -66,8 +66,10 @@ export class ObjectStore {
   write(type: ObjectType, body: Buffer): string {
     const sha = this.hash(type, body);
     const path = this.pathOf(sha);
-    if (type !== 'blob') remember(path, { type, body });
-    if (existsSync(path)) return sha;
+    if (existsSync(path)) {
+      if (type !== 'blob') remember(path, { type, body });
+      return sha;
+    }
     mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
     const temp = join(this.dir, sha.slice(0, 2), `tmp_obj_${randomBytes(6).toString('hex')}`);
     const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), { level: 1 });
@@ -87,6 +89,7 @@ export class ObjectStore {
     } finally {
       unlinkSync(temp);
     }
+    if (type !== 'blob') remember(path, { type, body });
     return sha;
   }
 
