@@ -9,12 +9,15 @@ export function byPriority(a: Task, b: Task): number {
   return (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || compare(a.created, b.created) || compare(a.id, b.id);
 }
 
+/** Open, and every task it depends on done (`statusOf` gives a task's status by id). */
+export function isReady(task: Task, statusOf: (id: string) => string | undefined): boolean {
+  return task.status === 'open' && (task.depends_on ?? []).every((dep) => statusOf(dep) === 'done');
+}
+
 /** Open tasks whose dependencies are all done, best first. Never a blocked one. */
 export function readyTasks(tasks: Task[]): Task[] {
   const status = new Map(tasks.map((task) => [task.id, task.status]));
-  return tasks
-    .filter((task) => task.status === 'open' && (task.depends_on ?? []).every((dep) => status.get(dep) === 'done'))
-    .sort(byPriority);
+  return tasks.filter((task) => isReady(task, (id) => status.get(id))).sort(byPriority);
 }
 
 /** The dependency cycle that `id` depending on `deps` would close, as a path of ids, if any. */

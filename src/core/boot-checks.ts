@@ -33,9 +33,14 @@ const bytes = (text: string) => Buffer.byteLength(text);
 /** Text cut to at most `max` bytes, whole characters, with `…` when cut. */
 export function clip(text: string, max: number): string {
   if (bytes(text) <= max) return text;
-  const chars = [...text];
-  while (chars.length && bytes(chars.join('') + '…') > max) chars.pop();
-  return `${chars.join('')}…`;
+  let kept = '';
+  let size = bytes('…');
+  for (const char of text) {
+    size += bytes(char);
+    if (size > max) break;
+    kept += char;
+  }
+  return `${kept}…`;
 }
 
 /** An expectation as a snapshot line names it: escaped (a hostile clone's text acts on no screen), no marker, bounded. */

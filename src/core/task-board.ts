@@ -1,4 +1,4 @@
-import { byPriority } from './backlog.js';
+import { byPriority, isReady } from './backlog.js';
 import type { Task } from './schemas.js';
 import { inFuture } from './merge-runtime.js';
 
@@ -109,6 +109,6 @@ export function taskBoard(tasks: Task[], options: BoardOptions = {}): TaskBoard 
       ...(task.status === 'blocked' && task.notes ? { note: task.notes } : {}),
     });
   }
-  const ready = candidates.filter((task) => task.status === 'open' && (task.depends_on ?? []).every((dep) => byId.get(dep)?.status === 'done'));
+  const ready = candidates.filter((task) => isReady(task, (id) => byId.get(id)?.status));
   return { inProgress, blocked, ready: ready.slice(0, limit) };
 }

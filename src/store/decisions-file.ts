@@ -87,6 +87,12 @@ interface ParsedIndex {
  */
 let lastIndex: { text: string; parsed: ParsedIndex } | undefined;
 
+/** Take a header line of the index (`count`, `source_bytes`, `source_digest`) into `header`. */
+function readHeaderField(line: string, header: Record<string, string>): void {
+  const field = /^(count|source_bytes|source_digest): (.*)$/.exec(line);
+  if (field) header[field[1]!] = field[2]!;
+}
+
 function parseIndex(text: string): ParsedIndex {
   if (lastIndex?.text === text) return lastIndex.parsed;
   const parsed: ParsedIndex = { header: {}, lists: { standing: [], open: [], recent: [] } };
@@ -99,8 +105,7 @@ function parseIndex(text: string): ParsedIndex {
     }
     const key = /^(standing|open|recent):/.exec(line)?.[1] as keyof ParsedIndex['lists'] | undefined;
     if (key) list = key;
-    const field = /^(count|source_bytes|source_digest): (.*)$/.exec(line);
-    if (field) parsed.header[field[1]!] = field[2]!;
+    readHeaderField(line, parsed.header);
   }
   lastIndex = { text, parsed };
   return parsed;
@@ -186,7 +191,7 @@ function rememberIndex(text: string, next: DecisionIndexLists, before: DecisionI
   const parsed = new Set([...before.standing, ...before.open, ...before.recent]);
   const asParsed = (entry: Record<string, unknown>) => (parsed.has(entry) ? entry : (JSON.parse(toLineJson(entry)) as Record<string, unknown>));
   const header: Record<string, string> = {};
-  for (const match of text.slice(0, text.search(/^standing:/m)).matchAll(/^(count|source_bytes|source_digest): (.*)$/gm)) header[match[1]!] = match[2]!;
+  for (const line of text.slice(0, text.search(/^standing:/m)).split('\n')) readHeaderField(line, header);
   lastIndex = { text, parsed: { header, lists: { standing: next.standing.map(asParsed), open: next.open.map(asParsed), recent: next.recent.map(asParsed) } } };
 }
 
